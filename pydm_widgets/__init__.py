@@ -1,0 +1,1 @@
+"""PyDM widgets of pvchart."""

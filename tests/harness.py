@@ -1,0 +1,112 @@
+"""Starting and stopping real IOC processes for tests and benchmarks."""
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Callable, Iterable, List, Optional
+
+from iocs.caenv import server_env
+
+_counter = itertools.count()
+
+
+def unique_prefix() -> str:
+    return f"T{os.getpid()}X{next(_counter)}:"
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str,
+               interval: float = 0.02) -> object:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def caget_fresh(pv: str, timeout: float = 2.0, **kwargs):
+    """A value read from the IOC now (not a cached monitor value)."""
+    import epics
+    return epics.caget(pv, use_monitor=False, timeout=timeout, **kwargs)
+
+
+class IocProcess:
+    """One IOC subprocess on its own loopback port, with a log file, stopped by PID."""
+
+    def __init__(self, role: str, args: List[str], port: int, repeater_port: int,
+                 workdir: Path, *, ready_pv: Optional[str], peers: Iterable[int] = ()):
+        self.role = role
+        self.args = args
+        self.port = port
+        self.workdir = Path(workdir)
+        self.ready_pv = ready_pv
+        self.env = server_env(port, list(peers), repeater_port)
+        self.proc: Optional[subprocess.Popen] = None
+        self.starts = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.role}.{self.starts}.log"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def start(self, timeout: float = 30.0) -> "IocProcess":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.starts += 1
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, *self.args], env=self.env,
+                                     stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        log.close()
+        if self.ready_pv:
+            try:
+                wait_until(self._ready, timeout, f"{self.ready_pv} from {self.role} IOC")
+            except TimeoutError:
+                self.stop()
+                raise TimeoutError(f"{self.role} IOC did not answer; log:\n{self.log()}")
+        return self
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.role} IOC exited with {self.proc.returncode}:\n"
+                               f"{self.log()}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")         # pyepics warns on each timed-out get
+            return caget_fresh(self.ready_pv, timeout=0.5) is not None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the process (SIGTERM, then SIGKILL) and reap it."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout)
+        except ProcessLookupError:
+            pass
+
+    def restart(self) -> "IocProcess":
+        self.stop()
+        return self.start()
