@@ -34,6 +34,16 @@ SAVED_FIELDS = ("MRES", "EGU", "DESC", "PREC", "VMAX", "VELO", "VBAS", "ACCL", "
 ENUM = ChannelType.ENUM
 
 
+async def _flush_monitors() -> None:
+    """Give monitor updates already posted time to leave before a put's reply does.
+
+    caproto queues monitors but sends a put's reply at once; a real IOC posts the record's
+    monitors first, and clients (pyepics' Motor checking LVIO, scripts reading DMOV from
+    their monitor cache) rely on that order.
+    """
+    await asyncio.sleep(0.01)
+
+
 class LimitViolation(ValueError):
     """A requested move lies outside the soft limits."""
 
@@ -217,6 +227,7 @@ class MotorRecord(PVGroup):
         dllm, dhlm = self.limits_dial()
         if not within_dial_limits(dial, dllm, dhlm):
             await self._set("LVIO", 1)
+            await _flush_monitors()
             llm, hlm = self.cal.user_limits(dllm, dhlm)
             raise LimitViolation(f"{what}: {self.cal.user(dial):g} is outside the soft limits "
                                  f"[{llm:g}, {hlm:g}] (LVIO=1)")
@@ -329,6 +340,7 @@ class MotorRecord(PVGroup):
     async def _move_and_wait(self, dial: float, what: str, **kwargs: Any) -> None:
         await self._request_move(dial, what, **kwargs)
         await self._settled.wait()
+        await _flush_monitors()
 
     # ---- putters: moves ------------------------------------------------------------------
     @VAL.putter
@@ -397,6 +409,7 @@ class MotorRecord(PVGroup):
         self._homing = True
         self._sync_val = True
         await self._settled.wait()
+        await _flush_monitors()
         return 0
 
     @JOGF.putter

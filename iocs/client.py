@@ -1,0 +1,207 @@
+"""A small synchronous motor client and the ``motor-client`` command.
+
+>>> m = Motor("BEAMLINE:motor")
+>>> m.move(2.5, wait=True, timeout=30)
+>>> m.position
+2.5
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from typing import Callable, List, Optional
+
+from .caenv import ensure_max_array_bytes
+
+ensure_max_array_bytes()
+import epics  # noqa: E402  (libca reads the environment when it loads)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Motor", "MotorError", "LimitError", "MoveTimeout", "main"]
+
+
+class MotorError(RuntimeError):
+    """A motor could not be reached or refused a request."""
+
+
+class LimitError(MotorError):
+    """The requested position lies outside the motor's soft limits."""
+
+
+class MoveTimeout(MotorError):
+    """The move did not finish in time (the motor may still be moving)."""
+
+
+class Motor:
+    """A motor record ``name`` (``BEAMLINE:motor``) seen through Channel Access."""
+
+    def __init__(self, name: str, timeout: float = 5.0) -> None:
+        self.name = name[:-4] if name.endswith(".VAL") else name
+        self.timeout = timeout
+        self._val = epics.PV(f"{self.name}.VAL")
+        self._rbv = epics.PV(f"{self.name}.RBV", auto_monitor=True)
+        if not (self._val.wait_for_connection(timeout) and self._rbv.wait_for_connection(timeout)):
+            raise MotorError(f"{self.name}: no answer within {timeout} s (is the IOC running, "
+                             "and EPICS_CA_ADDR_LIST pointing at it?)")
+
+    def _get(self, field: str) -> float:
+        value = epics.caget(f"{self.name}.{field}", use_monitor=False, timeout=self.timeout)
+        if value is None:
+            raise MotorError(f"{self.name}.{field}: no answer within {self.timeout} s")
+        return value
+
+    @property
+    def position(self) -> float:
+        """The user readback (RBV), read now."""
+        return self._get("RBV")
+
+    @property
+    def setpoint(self) -> float:
+        return self._get("VAL")
+
+    @property
+    def moving(self) -> bool:
+        return self._get("DMOV") == 0
+
+    @property
+    def limits(self) -> tuple:
+        """(LLM, HLM); (0, 0) means no soft limits."""
+        return self._get("LLM"), self._get("HLM")
+
+    @property
+    def units(self) -> str:
+        return str(self._get("EGU"))
+
+    def move(self, position: float, wait: bool = True, timeout: Optional[float] = None,
+             progress: Optional[Callable[[float], None]] = None) -> None:
+        """Move to ``position``; with ``wait``, return when the move is done (DMOV=1).
+
+        Raises :class:`LimitError` outside the soft limits (the motor does not move) and
+        :class:`MoveTimeout` when ``timeout`` seconds pass first. ``progress`` is called
+        with the readback while waiting.
+        """
+        position = float(position)
+        low, high = self.limits
+        if not (low == high == 0.0) and not low <= position <= high:
+            raise LimitError(f"{self.name}: {position:g} is outside the soft limits "
+                             f"[{low:g}, {high:g}]")
+        done = {"flag": False}
+        self._val.put(position, use_complete=True,
+                      callback=lambda **kw: done.__setitem__("flag", True))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if wait:
+            last = None
+            while not done["flag"]:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise MoveTimeout(f"{self.name}: move to {position:g} not done after "
+                                      f"{timeout:g} s (at {self.position:g})")
+                if progress is not None and self._rbv.value != last:
+                    last = self._rbv.value
+                    progress(last)
+                epics.poll(evt=0.01, iot=0.05)
+        if self._get("LVIO") == 1:
+            raise LimitError(f"{self.name}: move to {position:g} refused (soft limit "
+                             "violation, LVIO=1)")
+
+    def stop(self) -> None:
+        """Stop the motor (it decelerates; VAL becomes the stop position)."""
+        epics.caput(f"{self.name}.STOP", 1, wait=False)
+
+
+def _cmd_get(args: argparse.Namespace) -> int:
+    status = 0
+    for pv in args.pv:
+        value = epics.caget(pv, use_monitor=False, timeout=args.timeout, as_string=args.string)
+        if value is None:
+            print(f"{pv}: no answer within {args.timeout} s", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{pv} {value}")
+    return status
+
+
+def _cmd_move(args: argparse.Namespace) -> int:
+    motor = Motor(args.motor, timeout=args.conn_timeout)
+    units = motor.units
+
+    def show(x: float) -> None:
+        print(f"\r{motor.name} {x:12.4f} {units}", end="", flush=True)
+    try:
+        motor.move(args.position, wait=args.wait, timeout=args.timeout,
+                   progress=show if args.wait else None)
+    finally:
+        if args.wait:
+            print()
+    if args.wait:
+        print(f"{motor.name} done at {motor.position:.4f} {units}")
+    return 0
+
+
+def _cmd_stop(args: argparse.Namespace) -> int:
+    for name in args.motor:
+        Motor(name, timeout=args.conn_timeout).stop()
+    return 0
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    seen = {"n": 0}
+
+    def show(pvname=None, char_value=None, timestamp=None, **kw):
+        stamp = time.strftime("%H:%M:%S", time.localtime(timestamp or time.time()))
+        print(f"{pvname} {stamp} {char_value}", flush=True)
+        seen["n"] += 1
+    pvs = [epics.PV(pv, auto_monitor=True, callback=show) for pv in args.pv]
+    missing = [pv.pvname for pv in pvs if not pv.wait_for_connection(args.timeout)]
+    if missing:
+        print(f"no answer from {', '.join(missing)}", file=sys.stderr)
+        return 1
+    end = None if args.duration is None else time.monotonic() + args.duration
+    while (end is None or time.monotonic() < end) and (args.count is None
+                                                        or seen["n"] < args.count):
+        epics.poll(evt=0.01, iot=0.1)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``motor-client get|move|stop|watch``."""
+    parser = argparse.ArgumentParser(prog="motor-client", description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds to wait (get/watch: for an answer; move: for the move)")
+    parser.add_argument("--conn-timeout", type=float, default=5.0,
+                        help="seconds to wait for the motor to answer (default 5)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("get", help="read PVs now")
+    p.add_argument("pv", nargs="+")
+    p.add_argument("--string", action="store_true", help="enum values as strings")
+    p.set_defaults(func=_cmd_get)
+    p = sub.add_parser("move", help="move a motor record (BEAMLINE:motor) to a position")
+    p.add_argument("motor")
+    p.add_argument("position", type=float)
+    p.add_argument("--wait", action="store_true", help="show progress until done")
+    p.set_defaults(func=_cmd_move)
+    p = sub.add_parser("stop", help="stop motors")
+    p.add_argument("motor", nargs="+")
+    p.set_defaults(func=_cmd_stop)
+    p = sub.add_parser("watch", help="print PV changes as they arrive")
+    p.add_argument("pv", nargs="+")
+    p.add_argument("--count", type=int, default=None, help="stop after this many updates")
+    p.add_argument("--duration", type=float, default=None, help="stop after this many s")
+    p.set_defaults(func=_cmd_watch)
+    args = parser.parse_args(argv)
+    if args.command in ("get", "watch") and args.timeout is None:
+        args.timeout = 5.0
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except MotorError as ex:
+        print(f"motor-client: {ex}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
