@@ -9,7 +9,7 @@ from caproto.server import pvproperty
 from caproto.server.server import (PvpropertyDouble, PvpropertyEnum, PvpropertyInteger,
                                    PvpropertyString, pvspec_type_map)
 
-__all__ = ["RECORD_TYPE_MAP", "field", "as_scalar", "finite_float"]
+__all__ = ["RECORD_TYPE_MAP", "channel", "field", "as_scalar", "finite_float"]
 
 
 class _ClearsWriteAlarm:
@@ -55,11 +55,16 @@ RECORD_TYPE_MAP.update({
 })
 
 
-def field(name: str, value: Any, doc: str, **kwargs: Any) -> pvproperty:
-    """A record field ``<prefix>.<name>`` with its own alarm, so a bad put marks only itself."""
+def channel(name: str, value: Any, doc: str, **kwargs: Any) -> pvproperty:
+    """A PV ``<prefix><name>`` with its own alarm, so a bad put marks only itself."""
     if isinstance(value, str) and "dtype" not in kwargs:
         kwargs.update(dtype=ChannelType.STRING)
-    return pvproperty(name=f".{name}", value=value, doc=doc, alarm_group=name, **kwargs)
+    return pvproperty(name=name, value=value, doc=doc, alarm_group=name, **kwargs)
+
+
+def field(name: str, value: Any, doc: str, **kwargs: Any) -> pvproperty:
+    """A record field ``<prefix>.<name>`` (see :func:`channel`)."""
+    return channel(f".{name}", value, doc, **kwargs)
 
 
 def as_scalar(value: Any) -> Any:

@@ -55,3 +55,12 @@ def motor_ioc(start_ioc, prefix, tmp_path):
     return start_ioc("motor", "iocs.motor", "--prefix", prefix, "--axes", "motor,m2",
                      "--autosave-dir", str(tmp_path / "autosave"),
                      ready_pv=f"{prefix}motor.RTYP")
+
+
+@pytest.fixture
+def chart_ioc(start_ioc, motor_ioc, prefix, tmp_path):
+    """A chart IOC charting the motor IOC's ``motor`` axis (RBV and VAL), 10 Hz."""
+    return start_ioc("chart", "iocs.chart", "--prefix", prefix, "--autosave-dir",
+                     str(tmp_path / "autosave"), "--insert", "2", "--retract", "0",
+                     "--jog-step", "0.5", "--window", "20",
+                     ready_pv=f"{prefix}chart:UniqueId_RBV")
