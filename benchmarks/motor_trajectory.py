@@ -29,15 +29,7 @@ import epics  # noqa: E402
 import tempfile  # noqa: E402
 
 from iocs.motion import trapezoid_profile  # noqa: E402
-from tests.harness import IocProcess, wait_until  # noqa: E402
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
+from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
 
 def tracking(prefix: str) -> dict:
     """Several moves; RBV samples against the theoretical profile."""

@@ -202,8 +202,9 @@ class ChartIOC(PVGroup):
         return 0
 
     # ---- frames ---------------------------------------------------------------------------
-    @ArrayData.startup
-    async def ArrayData(self, instance, async_lib):
+    @UniqueId_RBV.startup
+    async def UniqueId_RBV(self, instance, async_lib):
+        # (not on ArrayData: it is served under two names and would start twice)
         self.context = Context()
         await self._watch(list(self.history.series))
         next_frame = time.monotonic()
@@ -265,7 +266,8 @@ class ChartIOC(PVGroup):
             if pv.value != value:
                 await pv.write(value)
         stamp = time.time()
-        await self.ArrayData.write(frame.tobytes(), timestamp=stamp)
+        # A uint8 array, not bytes: caproto turns bytes into a list of ints per subscriber.
+        await self.ArrayData.write(frame.reshape(-1), timestamp=stamp)
         await self.UniqueId_RBV.write(self.UniqueId_RBV.value + 1, timestamp=stamp)
         await self.t1.write(stamp, timestamp=stamp)
         await self.render_ms.write(round(render_ms, 3))

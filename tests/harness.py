@@ -33,6 +33,12 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str,
         time.sleep(interval)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def caget_fresh(pv: str, timeout: float = 2.0, **kwargs):
     """A value read from the IOC now (not a cached monitor value)."""
     import epics
