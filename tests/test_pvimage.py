@@ -1,0 +1,247 @@
+"""PVImage against a real caproto IOC serving known test patterns, painted offscreen."""
+import logging
+import os
+
+import epics
+import numpy as np
+import pytest
+from qtpy.QtCore import QBuffer, QByteArray, QIODevice
+from qtpy.QtGui import QImage
+from qtpy.QtWidgets import QApplication
+
+from pydm_widgets import codec
+from pydm_widgets.pvimage import PVImage
+from tests.harness import wait_until
+
+W, H = 40, 30
+QUADRANTS = {(0, 0): (255, 0, 0), (1, 0): (0, 255, 0), (0, 1): (0, 0, 255),
+             (1, 1): (255, 255, 255)}
+
+
+def pattern(rgb_shift=0):
+    img = np.zeros((H, W, 3), dtype=np.uint8)
+    for (qx, qy), colour in QUADRANTS.items():
+        img[qy * H // 2:(qy + 1) * H // 2, qx * W // 2:(qx + 1) * W // 2] = np.roll(colour,
+                                                                               rgb_shift)
+    return img
+
+
+def layout(img, mode):
+    """(flat data, ArraySize0..2, ColorMode index) for an (h, w, 3) image."""
+    h, w, _ = img.shape
+    if mode == "Mono":
+        return img[..., 0].reshape(-1), (w, h, 0), 0
+    if mode == "RGB1":
+        return img.reshape(-1), (3, w, h), 2
+    if mode == "RGB2":
+        return img.transpose(0, 2, 1).reshape(-1), (w, 3, h), 3
+    if mode == "RGB3":
+        return img.transpose(2, 0, 1).reshape(-1), (w, h, 3), 4
+    raise ValueError(mode)
+
+
+def push(prefix, data, sizes=None, mode_index=None):
+    """Sizes and mode first, then the data, as an areaDetector IOC posts them."""
+    if sizes is not None:
+        for i, size in enumerate(sizes):
+            epics.caput(f"{prefix}ArraySize{i}_RBV", size, wait=True)
+    if mode_index is not None:
+        epics.caput(f"{prefix}ColorMode_RBV", mode_index, wait=True)
+    epics.caput(f"{prefix}ArrayData", np.ascontiguousarray(data, dtype=np.uint8), wait=True)
+
+
+@pytest.fixture
+def pattern_ioc(start_ioc, prefix):
+    return start_ioc("aux", "tests.pattern_ioc", "--prefix", prefix,
+                     ready_pv=f"{prefix}ArraySize0_RBV")
+
+
+@pytest.fixture
+def widget(qtbot):
+    w = PVImage()
+    w.scaleMode = PVImage.Stretch
+    w.resize(2 * W * 5 // 2 + 4, 2 * H * 5 // 2 + 4)     # 200x150 image area + 2 px border
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def colour_at(widget, x, y):
+    """Colour of image pixel (x, y) as painted (stretched 5x into the bordered area)."""
+    img = widget.grab().toImage()
+    c = img.pixelColor(2 + int((x + 0.5) * 5), 2 + int((y + 0.5) * 5))
+    return c.red(), c.green(), c.blue()
+
+
+def assert_quadrants(widget, mono=False):
+    for (qx, qy), colour in QUADRANTS.items():
+        x, y = qx * W // 2 + W // 4, qy * H // 2 + H // 4
+        expected = (colour[0],) * 3 if mono else colour
+        got = colour_at(widget, x, y)
+        assert np.allclose(got, expected, atol=12), ((qx, qy), got, expected)
+
+
+def wait_frames(qtbot, widget, n):
+    qtbot.waitUntil(lambda: widget.frames_shown >= n, timeout=10000)
+
+
+@pytest.mark.parametrize("mode", ["Mono", "RGB1", "RGB2", "RGB3"])
+def test_areadetector_modes_paint_the_expected_colours(qtbot, widget, pattern_ioc, prefix,
+                                                       mode):
+    data, sizes, index = layout(pattern(), mode)
+    push(prefix, data, sizes, index)
+    widget.imagePrefix = prefix
+    wait_frames(qtbot, widget, 1)
+    qtbot.waitUntil(lambda: widget.current_image().width() == W, timeout=5000)
+    assert_quadrants(widget, mono=(mode == "Mono"))
+    assert widget.error_message == ""
+
+
+def test_rgba_and_explicit_channels(qtbot, widget, pattern_ioc, prefix):
+    rgba = np.dstack([pattern(), np.full((H, W), 255, np.uint8)])
+    epics.caput(f"{prefix}width", W, wait=True)
+    push(prefix, rgba.reshape(-1))
+    widget.colorMode = PVImage.RGBA
+    widget.widthChannel = f"ca://{prefix}width"
+    widget.imageChannel = f"{prefix}ArrayData"            # height inferred from the length
+    wait_frames(qtbot, widget, 1)
+    assert widget.current_image().size().height() == H
+    assert_quadrants(widget)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_encoded_images_are_recognised(qtbot, widget, pattern_ioc, prefix, fmt):
+    img = pattern()
+    qimg = QImage(img.tobytes(), W, H, 3 * W, QImage.Format_RGB888)
+    buf = QBuffer()
+    buf.open(QIODevice.WriteOnly)
+    qimg.save(buf, fmt, 100)
+    encoded = np.frombuffer(bytes(buf.data()), dtype=np.uint8)
+    push(prefix, encoded, (0, 0, 0), 0)
+    widget.imagePrefix = prefix
+    wait_frames(qtbot, widget, 1)
+    assert_quadrants(widget)
+
+
+def test_size_and_mode_changes_then_garbage_then_recovery(qtbot, widget, pattern_ioc, prefix,
+                                                          caplog):
+    widget.imagePrefix = prefix
+    data, sizes, index = layout(pattern(), "RGB1")
+    push(prefix, data, sizes, index)
+    wait_frames(qtbot, widget, 1)
+    # a new size and a new mode, posted the areaDetector way: no error may flicker
+    with caplog.at_level(logging.WARNING, logger="pydm_widgets.pvimage"):
+        small = pattern()[::2, ::2]
+        n = widget.frames_shown
+        data, sizes, index = layout(small, "Mono")
+        push(prefix, data, sizes, index)
+        qtbot.waitUntil(lambda: widget.frames_shown > n and
+                        widget.current_image().width() == W // 2, timeout=5000)
+        data, sizes, index = layout(pattern(), "RGB3")
+        push(prefix, data, sizes, index)
+        qtbot.waitUntil(lambda: widget.current_image().width() == W, timeout=5000)
+        qtbot.wait(2 * 400)
+    assert widget.error_message == ""
+    assert "needs" not in caplog.text
+    assert_quadrants(widget)
+    # garbage: wrong length, empty, corrupt PNG -> message, last good frame kept
+    for garbage, words in ((np.arange(17, dtype=np.uint8), "needs"),
+                           (np.zeros(0, np.uint8), "empty"),
+                           (np.frombuffer(codec.PNG_SIGNATURE + b"rubbish" * 5, np.uint8),
+                            "corrupt PNG")):
+        push(prefix, garbage)
+        qtbot.waitUntil(lambda: words in widget.error_message, timeout=5000)
+        assert widget.current_image().width() == W
+        assert colour_at(widget, 5, 3) == pytest.approx((255, 0, 0), abs=12)
+    push(prefix, data)                                   # the next good frame clears it
+    qtbot.waitUntil(lambda: widget.error_message == "", timeout=5000)
+    # an unknown colour mode is named
+    push(prefix, data, mode_index=1)
+    qtbot.waitUntil(lambda: "Bayer" in widget.error_message, timeout=5000)
+
+
+def test_disconnect_and_reconnect_are_shown(qtbot, widget, pattern_ioc, prefix):
+    data, sizes, index = layout(pattern(), "RGB1")
+    push(prefix, data, sizes, index)
+    widget.imagePrefix = prefix
+    wait_frames(qtbot, widget, 1)
+    assert colour_at(widget, 5, 3) == pytest.approx((255, 0, 0), abs=12)
+    pattern_ioc.stop()
+    qtbot.waitUntil(lambda: not widget._image_connected, timeout=15000)
+    grey = colour_at(widget, 5, 3)
+    assert grey != pytest.approx((255, 0, 0), abs=40)            # dimmed: disconnected look
+    border = widget.grab().toImage().pixelColor(0, widget.height() // 2)
+    assert (border.red(), border.green(), border.blue()) == (255, 255, 255)
+    pattern_ioc.start()
+    qtbot.waitUntil(lambda: widget._image_connected, timeout=20000)
+    push(prefix, *layout(pattern(rgb_shift=1), "RGB1"))
+    qtbot.waitUntil(lambda: colour_at(widget, 5, 3) == pytest.approx((0, 255, 0), abs=12),
+                    timeout=10000)
+
+
+def test_switching_source_never_paints_the_old_one(qtbot, widget, pattern_ioc, prefix):
+    data, sizes, index = layout(pattern(), "RGB1")
+    push(prefix, data, sizes, index)
+    other = prefix + "B:"
+    data_b, sizes_b, index_b = layout(pattern(rgb_shift=2), "RGB1")
+    push(other, data_b, sizes_b, index_b)
+    widget.imagePrefix = prefix
+    wait_frames(qtbot, widget, 1)
+    seen = []
+    widget.newImageSignal.connect(lambda w, h: seen.append(
+        QImage(widget.current_image()).pixelColor(5, 3).getRgb()[:3]))
+    widget.imagePrefix = other
+    assert widget.current_image() is None                        # old frame dropped at once
+    push(prefix, data)                                           # the old source keeps posting
+    qtbot.waitUntil(lambda: len(seen) >= 1, timeout=10000)
+    push(prefix, data)
+    qtbot.wait(300)
+    assert all(c == (0, 0, 255) for c in seen), seen             # only the new source's frames
+
+
+def test_save_and_copy(qtbot, widget, pattern_ioc, prefix, tmp_path):
+    push(prefix, *layout(pattern(), "RGB1"))
+    widget.imagePrefix = prefix
+    wait_frames(qtbot, widget, 1)
+    path = str(tmp_path / "frame.png")
+    assert widget.save_image(path)
+    saved = QImage(path)
+    assert saved.width() == W and saved.pixelColor(5, 3).getRgb()[:3] == (255, 0, 0)
+    widget.copy_image()
+    assert QApplication.clipboard().image().width() == W
+    menu = widget.widget_ctx_menu()
+    assert [a.text() for a in menu.actions()][:2] == ["Save image...", "Copy image"]
+
+
+def test_max_array_bytes_message(qtbot, widget, monkeypatch):
+    monkeypatch.setenv("EPICS_CA_MAX_ARRAY_BYTES", "16384")
+    widget.imageWidth, widget.imageHeight = 640, 480
+    widget.colorMode = PVImage.RGB1
+    widget._image_connected = True            # connected, and libca delivered no frame
+    widget._check_frame_arrived()
+    assert "EPICS_CA_MAX_ARRAY_BYTES is 16384" in widget.error_message
+    assert "921600" in widget.error_message
+
+
+def test_designer_loads_the_widget_through_the_entry_point(qtbot):
+    from pydm.widgets.qtplugin_base import get_widgets_from_entrypoints
+    plugin_cls = get_widgets_from_entrypoints()["PVImage"]
+    plugin = plugin_cls()
+    widget = plugin.createWidget(None)
+    qtbot.addWidget(widget)
+    assert isinstance(widget, PVImage)
+    assert plugin.name() == "PVImage" and plugin.includeFile() == "pydm_widgets.pvimage"
+    assert '<widget class="PVImage"' in plugin.domXml()
+    assert plugin.group() == "PyDM Display Widgets"
+    assert plugin.toolTip() and not plugin.icon().isNull()
+
+
+def test_ui_file_loads_in_pydm(qtbot, pattern_ioc, prefix):
+    from pydm import Display
+    push(prefix, *layout(pattern(), "RGB1"))
+    display = Display(ui_filename=os.path.join(os.path.dirname(__file__), "data",
+                                               "pvimage.ui"), macros={"P": prefix})
+    qtbot.addWidget(display)
+    image = display.findChild(PVImage, "image")
+    assert image.imagePrefix == prefix and image.scaleMode == PVImage.Stretch
+    qtbot.waitUntil(lambda: image.frames_shown >= 1, timeout=10000)
