@@ -29,6 +29,12 @@ system-deps:
 test: deps
 	$(PY) -m pytest tests
 
+# IOCs under procServ, then the display (headless: rendered to demo.png); IOCs stop after.
+demo: deps
+	@$(VENV)/bin/pvchart-iocs start && \
+	trap '$(VENV)/bin/pvchart-iocs stop' EXIT && \
+	$(VENV)/bin/pvchart-display
+
 bench: deps
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
