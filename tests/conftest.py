@@ -64,3 +64,15 @@ def chart_ioc(start_ioc, motor_ioc, prefix, tmp_path):
                      str(tmp_path / "autosave"), "--insert", "2", "--retract", "0",
                      "--jog-step", "0.5", "--window", "20",
                      ready_pv=f"{prefix}chart:UniqueId_RBV")
+
+
+@pytest.fixture
+def launcher(tmp_path, prefix, request):
+    """IOCs under real procServ via the launcher, on this session's ports (not yet started)."""
+    from iocs.procserv import Launcher
+    holdoff = getattr(request, "param", 1.0)
+    launched = Launcher(tmp_path / "run", prefix=prefix, motor_port=SLOTS["motor"],
+                        chart_port=SLOTS["chart"], repeater_port=REPEATER_PORT,
+                        holdoff=holdoff)
+    yield launched
+    launched.stop()

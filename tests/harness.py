@@ -116,3 +116,14 @@ class IocProcess:
     def restart(self) -> "IocProcess":
         self.stop()
         return self.start()
+
+
+def qimage_rgb(image) -> "np.ndarray":
+    """An (h, w, 3) uint8 copy of a QImage's pixels."""
+    import numpy as np
+    from qtpy.QtGui import QImage
+    img = image.convertToFormat(QImage.Format_RGB888)
+    ptr = img.constBits()
+    ptr.setsize(img.byteCount())
+    rows = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())
+    return rows[:, :img.width() * 3].reshape(img.height(), img.width(), 3).copy()

@@ -1,0 +1,135 @@
+"""End to end: IOCs under procServ (via the launcher), displays/chart.ui in PyDM offscreen."""
+import os
+import signal
+import time
+
+import epics
+import numpy as np
+import pytest
+from pydm.widgets.enum_combo_box import PyDMEnumComboBox
+from pydm.widgets.label import PyDMLabel
+from pydm.widgets.line_edit import PyDMLineEdit
+from pydm.widgets.pushbutton import PyDMPushButton
+from qtpy.QtCore import Qt
+
+from iocs.display import open_display
+from iocs.procserv import _alive
+from pydm_widgets.pvimage import PVImage
+from tests.harness import caget_fresh, qimage_rgb, wait_until
+
+
+def image_array(widget):
+    return qimage_rgb(widget.current_image())
+
+
+@pytest.fixture
+def display(qtbot, launcher, prefix):
+    launcher.start()
+    d = open_display(prefix)
+    qtbot.addWidget(d)
+    d.resize(1100, 620)
+    d.show()
+    chart = d.findChild(PVImage, "chart")
+    qtbot.waitUntil(lambda: chart.frames_shown > 0, timeout=30000)
+    return d
+
+
+def test_display_moves_the_motor_and_the_chart_follows(qtbot, display, prefix):
+    chart = display.findChild(PVImage, "chart")
+    rbv = display.findChild(PyDMLabel, "rbv")
+    setpoint = display.findChild(PyDMLineEdit, "setpoint")
+    epics.caput(f"{prefix}motor.VELO", 10.0, wait=True)
+    qtbot.waitUntil(lambda: setpoint._connected and rbv.text().startswith("0.000"), timeout=10000)
+    before = image_array(chart)
+    setpoint.setText("3")
+    setpoint.send_value()
+    qtbot.waitUntil(lambda: rbv.text() == "3.000 mm", timeout=15000)
+    assert caget_fresh(f"{prefix}motor.RBV") == pytest.approx(3.0)
+    qtbot.waitUntil(lambda: not np.array_equal(image_array(chart), before), timeout=5000)
+
+    choices = display.findChild(PyDMEnumComboBox, "choices")
+    qtbot.waitUntil(lambda: choices.count() == 3, timeout=10000)
+    choices.internal_combo_box_activated_int(choices.findText("Insert"))
+    qtbot.waitUntil(lambda: rbv.text() == "10.000 mm", timeout=15000)
+    qtbot.waitUntil(lambda: choices.currentText() == "Insert", timeout=5000)
+
+    peak = []
+    pv = epics.PV(f"{prefix}motor.RBV", auto_monitor=True,
+                  callback=lambda value=None, **kw: peak.append(value))
+    assert pv.wait_for_connection(5)
+    jog = display.findChild(PyDMPushButton, "jog")
+    qtbot.mouseClick(jog, Qt.LeftButton)
+    qtbot.waitUntil(lambda: bool(peak) and max(peak) > 10.9 and
+                    caget_fresh(f"{prefix}motor.DMOV") == 1 and
+                    caget_fresh(f"{prefix}SERVER.jog") == 0, timeout=15000)
+    pv.clear_callbacks()
+    assert caget_fresh(f"{prefix}motor.RBV") == pytest.approx(10.0)
+
+
+def test_chart_ioc_crash_is_restarted_and_the_display_recovers(qtbot, display, launcher,
+                                                               prefix):
+    chart = display.findChild(PVImage, "chart")
+    (old,) = launcher.child_pids("chart")
+    os.kill(old, signal.SIGKILL)
+    t_kill = time.monotonic()
+    wait_until(lambda: [p for p in launcher.child_pids("chart") if p != old], 2.0,
+               "procServ to restart the chart IOC")
+    wait_until(lambda: caget_fresh(f"{prefix}chart:UniqueId_RBV", timeout=0.5) is not None,
+               5.0 - (time.monotonic() - t_kill), "CA clients to see the chart IOC again")
+    shown = chart.frames_shown
+    qtbot.waitUntil(lambda: chart._image_connected and chart.frames_shown > shown + 2,
+                    timeout=15000)
+    assert launcher.status()["chart"]["restarts"] == 1
+
+
+@pytest.mark.parametrize("launcher", [3.0], indirect=True)    # a 3 s gap to observe
+def test_motor_ioc_crash_shows_disconnect_then_everything_recovers(qtbot, display, launcher,
+                                                                   prefix):
+    chart = display.findChild(PVImage, "chart")
+    rbv = display.findChild(PyDMLabel, "rbv")
+    status = display.findChild(PyDMLabel, "chartStatus")
+    qtbot.waitUntil(lambda: rbv._connected, timeout=10000)
+    (old,) = launcher.child_pids("motor")
+    os.kill(old, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not rbv._connected, timeout=5000)
+    qtbot.waitUntil(lambda: status.text() == "0 of 2 sources connected", timeout=5000)
+    assert chart._image_connected                       # the chart IOC itself serves on
+    qtbot.waitUntil(lambda: rbv._connected and status.text() == "2 of 2 sources connected",
+                    timeout=20000)
+    epics.caput(f"{prefix}motor.VELO", 10.0, wait=True)
+    before = image_array(chart)
+    epics.caput(f"{prefix}motor.VAL", -4.0, wait=True)
+    qtbot.waitUntil(lambda: rbv.text() == "-4.000 mm", timeout=10000)
+    qtbot.waitUntil(lambda: not np.array_equal(image_array(chart), before), timeout=5000)
+
+
+def test_stop_leaves_no_process_behind(launcher):
+    launcher.start()
+    pids = []
+    for name in ("motor", "chart"):
+        pids += [launcher.procserv_pid(name), *launcher.child_pids(name)]
+    assert len(pids) == 4 and all(_alive(p) for p in pids)
+    assert launcher.stop() == ["chart", "motor"]
+    assert not any(_alive(p) for p in pids)
+    assert launcher.status()["motor"]["children"] == []
+
+
+def test_headless_display_renders_a_screenshot_with_the_motor_trace(launcher, prefix, tmp_path):
+    import subprocess
+    import sys
+
+    from qtpy.QtGui import QImage
+
+    from iocs.render import ChartRenderer
+    launcher.start()
+    out = tmp_path / "demo.png"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    r = subprocess.run([sys.executable, "-m", "iocs.display", "--run-dir",
+                        str(launcher.run_dir), "--prefix", prefix], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert str(out) in r.stdout
+    pixels = qimage_rgb(QImage(str(out)))
+    blue = np.array(ChartRenderer.color_of(0))
+    trace = np.all(np.abs(pixels.astype(int) - blue) < 30, axis=-1)
+    assert trace.sum() > 200          # the RBV trace of the demo's moves is on the chart
