@@ -1,0 +1,130 @@
+"""Latency from a VAL put to the first changed chart pixel painted in a PVImage widget.
+
+Motor and chart IOCs run as subprocesses on loopback; the widget runs here, offscreen. For
+each of N moves: put VAL (no wait), then time until the widget paints a frame whose pixels
+differ from the frame on show at the put. Printed: median and 90th percentile beside the
+chart period (target: median <= one period + 50 ms).
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from iocs.caenv import client_env, free_port  # noqa: E402
+
+PORTS = {"motor": free_port(), "chart": free_port()}
+REPEATER = free_port()
+os.environ.update(client_env(PORTS.values(), REPEATER))
+
+import epics  # noqa: E402
+import numpy as np  # noqa: E402
+from qtpy.QtWidgets import QApplication  # noqa: E402
+
+from tests.harness import IocProcess, qimage_rgb, wait_until  # noqa: E402
+
+MOVES = int(os.environ.get("LATENCY_MOVES", 25))
+RATE = 10.0
+
+
+def right_edge(widget) -> np.ndarray:
+    """The last columns of the plots (t close to 0): only a new value changes them; the
+    time axis sliding past a settled trace does not."""
+    image = qimage_rgb(widget.current_image())
+    right = int(image.shape[1] * 0.98)         # the renderer's plot area ends here
+    return image[:, right - 10:right + 1]
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    from pydm_widgets.pvimage import PVImage
+    work = Path(tempfile.mkdtemp(prefix="pvchart-latency-"))
+    repeater = IocProcess("repeater", ["-m", "iocs.repeater"], free_port(), REPEATER, work,
+                          ready_pv=None).start()
+    motor = IocProcess("motor", ["-m", "iocs.motor", "--prefix", "BL:"], PORTS["motor"],
+                       REPEATER, work, ready_pv="BL:motor.RTYP", peers=PORTS.values())
+    chart = IocProcess("chart", ["-m", "iocs.chart", "--prefix", "BL:", "--rate", str(RATE)],
+                       PORTS["chart"], REPEATER, work, ready_pv="BL:chart:UniqueId_RBV",
+                       peers=PORTS.values())
+    try:
+        motor.start()
+        chart.start()
+        for field, value in (("VELO", 50.0), ("ACCL", 0.05)):
+            epics.caput(f"BL:motor.{field}", value, wait=True)
+        widget = PVImage()
+        widget.resize(644, 484)
+        widget.imagePrefix = "BL:chart:"
+        widget.show()
+        painted = []
+        original = widget.paintEvent
+
+        def paint(event):
+            original(event)
+            painted.append((time.perf_counter(), widget.frames_shown))
+        widget.paintEvent = paint
+
+        def pump(condition, timeout):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                app.processEvents()
+                if condition():
+                    return True
+            return False
+        pump(lambda: widget.frames_shown > 3, 30)
+        latencies = []
+        def settled() -> bool:
+            """The right edge has not changed for 1.5 s (the last move has slid out of it)."""
+            edge, since = right_edge(widget), time.monotonic()
+            while time.monotonic() - since < 1.5:
+                app.processEvents()
+                now = right_edge(widget)
+                if not np.array_equal(now, edge):
+                    edge, since = now, time.monotonic()
+            return True
+        phase = random.Random(7)
+        for k in range(MOVES):
+            settled()                       # ends in step with the chart's frames, so:
+            pump(lambda: False, phase.uniform(0, 1.0 / RATE))   # put at a random phase
+            reference = right_edge(widget)
+            shown = widget.frames_shown
+            changed = {}
+
+            def on_frame(w, h, shown=shown, reference=reference, changed=changed):
+                if "n" not in changed and not np.array_equal(right_edge(widget), reference):
+                    changed["n"] = widget.frames_shown
+            widget.newImageSignal.connect(on_frame)
+            del painted[:]
+            t0 = time.perf_counter()
+            epics.caput("BL:motor.VAL", 5.0 * ((k % 2) * 2 - 1), wait=False)
+            ok = pump(lambda: "n" in changed and any(n >= changed["n"] for _, n in painted), 5)
+            widget.newImageSignal.disconnect(on_frame)
+            if ok:
+                latencies.append(next(t for t, n in painted if n >= changed["n"]) - t0)
+            wait_until(lambda: epics.caget("BL:motor.DMOV", use_monitor=False) == 1, 10,
+                       "move done")
+        period_ms = 1000.0 / RATE
+        ms = sorted(x * 1000 for x in latencies)
+        if os.environ.get("LATENCY_DEBUG"):
+            print([round(x * 1000) for x in latencies])
+        print(f"VAL put -> first changed chart pixel painted, {len(ms)} of {MOVES} moves: "
+              f"median {statistics.median(ms):.0f} ms, p90 {ms[int(0.9 * len(ms)) - 1]:.0f} ms, "
+              f"max {ms[-1]:.0f} ms; chart period {period_ms:.0f} ms "
+              f"(target median <= {period_ms + 50:.0f} ms)")
+        widget.close()
+        widget.deleteLater()
+        pump(lambda: False, 0.2)
+    finally:
+        for proc in (chart, motor, repeater):
+            proc.stop()
+
+
+if __name__ == "__main__":
+    main()
