@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := procServ:procserv Xvfb:xvfb
 
-.PHONY: test demo bench deps system-deps clean
+.PHONY: test demo docs bench deps system-deps clean
 
 deps: system-deps $(STAMP)
 
@@ -16,7 +16,7 @@ $(PY):
 
 $(STAMP): setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,docs]'
 	touch $@
 
 system-deps:
@@ -26,8 +26,13 @@ system-deps:
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
-test: deps
+test: deps docs
 	$(PY) -m pytest tests
+
+# Sphinx with warnings as errors; the screenshot comes from the headless display.
+docs: deps
+	$(PY) docs/make_screenshot.py docs/_generated/display.png
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 # IOCs under procServ, then the display (headless: rendered to demo.png); IOCs stop after.
 demo: deps

@@ -31,7 +31,7 @@ from .render import COLOR_MODES, MAX_PIXELS, ChartRenderer, Trace
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ChartIOC", "parse_sources", "main"]
+__all__ = ["ChartIOC", "parse_sources", "build_parser", "pv_groups", "main"]
 
 DEFAULT_SOURCES = ("{prefix}motor.RBV", "{prefix}motor.VAL")
 MAX_SOURCES = 8
@@ -286,13 +286,27 @@ def add_chart_arguments(parser) -> None:
                         help="directory for the named positions' autosave file")
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    """``chart-ioc``: serve the live chart and the named positions."""
+def build_parser():
+    """The ``chart-ioc`` command line: caproto's IOC options plus ours; (parser, split_args)."""
     parser, split_args = template_arg_parser(
         default_prefix="BEAMLINE:", desc=__doc__.splitlines()[0],
         supported_async_libs=("asyncio",))
+    parser.prog = "chart-ioc"
     add_chart_arguments(parser)
     add_preset_arguments(parser)
+    return parser, split_args
+
+
+def pv_groups(prefix: str = "BEAMLINE:") -> List[PVGroup]:
+    """The PVGroups this IOC serves (for docs and tests)."""
+    sources = [s.format(prefix=prefix) for s in DEFAULT_SOURCES]
+    return [ChartIOC(f"{prefix}chart:", source_names=sources),
+            PresetsGroup(f"{prefix}SERVER", motor=f"{prefix}motor")]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """``chart-ioc``: serve the live chart and the named positions."""
+    parser, split_args = build_parser()
     args = parser.parse_args(argv)
     ioc_options, run_options = split_args(args)
     prefix = ioc_options["prefix"]

@@ -23,7 +23,7 @@ from .motion import Calibration, Profile, msta_word, trapezoid_profile, within_d
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MotorRecord", "MotorIOC", "LimitViolation", "main"]
+__all__ = ["MotorRecord", "MotorIOC", "LimitViolation", "build_parser", "pv_groups", "main"]
 
 #: Fields whose values are positions: they carry EGU and PREC as CA metadata.
 POSITION_FIELDS = ("VAL", "DVAL", "RBV", "DRBV", "HLM", "LLM", "DHLM", "DLLM", "TWV", "RLV",
@@ -679,11 +679,12 @@ class MotorIOC:
             logger.error("autosave to %s failed: %s", self.autosave.path, ex)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    """``motor-ioc``: serve simulated motor records."""
+def build_parser():
+    """The ``motor-ioc`` command line: caproto's IOC options plus ours; (parser, split_args)."""
     parser, split_args = template_arg_parser(
         default_prefix="BEAMLINE:", desc=__doc__.splitlines()[0],
         supported_async_libs=("asyncio",))
+    parser.prog = "motor-ioc"
     parser.add_argument("--axes", default="motor",
                         help="comma-separated axis names (default: motor)")
     parser.add_argument("--autosave-dir", type=Path, default=None,
@@ -692,6 +693,17 @@ def main(argv: Optional[List[str]] = None) -> None:
                         help="readback updates per second while moving (default: 20)")
     parser.add_argument("--home", type=float, default=0.0,
                         help="dial position of the home switch (default: 0)")
+    return parser, split_args
+
+
+def pv_groups(prefix: str = "BEAMLINE:") -> List[PVGroup]:
+    """The PVGroups this IOC serves for one axis named ``motor`` (for docs and tests)."""
+    return [MotorRecord(prefix + "motor")]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """``motor-ioc``: serve simulated motor records."""
+    parser, split_args = build_parser()
     args = parser.parse_args(argv)
     if not math.isfinite(args.update_rate) or not 1 <= args.update_rate <= 1000:
         parser.error("--update-rate must be within 1..1000")

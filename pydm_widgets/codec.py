@@ -2,16 +2,16 @@
 
 Byte layouts (areaDetector's colour modes, plus RGBA and encoded files):
 
-========  ===========================================  ================================
-mode      element order (x fastest)                    zero-copy
-========  ===========================================  ================================
-Mono      ``[y][x]``                                   yes (8 and 16 bit)
-RGB1      ``[y][x][c]`` pixel-interleaved              yes
-RGB2      ``[y][c][x]`` row-interleaved                no (one reorder)
-RGB3      ``[c][y][x]`` plane-interleaved              no (one reorder)
-RGBA      ``[y][x][c]`` with alpha, 4 bytes per pixel  yes
+========  ============================================  ==================
+mode      element order (x fastest)                     zero-copy
+========  ============================================  ==================
+Mono      ``[y][x]``                                    yes (8 and 16 bit)
+RGB1      ``[y][x][c]`` pixel-interleaved               yes
+RGB2      ``[y][c][x]`` row-interleaved                 no (one reorder)
+RGB3      ``[c][y][x]`` plane-interleaved               no (one reorder)
+RGBA      ``[y][x][c]`` with alpha, 4 bytes per pixel   yes
 PNG/JPEG  an encoded file, recognised by its signature  decoded by Qt
-========  ===========================================  ================================
+========  ============================================  ==================
 
 A zero-copy :class:`DecodedImage` keeps the numpy buffer alive as long as its QImage.
 """
