@@ -7,26 +7,14 @@ the slowest and fastest client's fps, and the chart IOC's CPU.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from stack import IocStack, epics  # noqa: I100  (sets the CA environment first)
 
-from iocs.caenv import client_env, free_port  # noqa: E402
-
-PORTS = {"motor": free_port(), "chart": free_port()}
-REPEATER = free_port()
-os.environ.update(client_env(PORTS.values(), REPEATER))
-
-import epics  # noqa: E402
-
-from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
+from tests.harness import IocProcess, cpu_seconds  # noqa: E402
 
 CLIENT = textwrap.dedent("""
     import sys, time, epics
@@ -72,37 +60,13 @@ def measure(n_clients: int, rate: float, chart: IocProcess, seconds: float = 5.0
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="pvchart-fanout-"))
-    repeater = IocProcess("repeater", ["-m", "iocs.repeater"], free_port(), REPEATER, work,
-                          ready_pv=None).start()
-    motor = IocProcess("motor", ["-m", "iocs.motor", "--prefix", "BF:"], PORTS["motor"],
-                       REPEATER, work, ready_pv="BF:motor.RTYP", peers=PORTS.values())
-    chart = IocProcess("chart", ["-m", "iocs.chart", "--prefix", "BF:", "--window", "5"],
-                       PORTS["chart"], REPEATER, work, ready_pv="BF:chart:UniqueId_RBV",
-                       peers=PORTS.values())
-    stop = threading.Event()
-
-    def shuttle() -> None:
-        x = 5.0
-        while not stop.is_set():
-            epics.caput("BF:motor.VAL", x, wait=True, timeout=60)
-            x = 5.0 - x
-    try:
-        motor.start()
-        chart.start()
-        wait_until(lambda: epics.caget("BF:chart:status", use_monitor=False)
-                   == "2 of 2 sources connected", 20, "chart sources")
-        mover = threading.Thread(target=shuttle, daemon=True)
-        mover.start()
+    with IocStack("BF:", ["--window", "5"]) as stack:
+        stack.shuttle()
         print("640x480 RGB1 frames (921,600 bytes) received per client:")
         for rate, clients in ((10, 1), (10, 5), (10, 10), (60, 1), (60, 5), (60, 10)):
-            lo, hi, cpu = measure(clients, rate, chart)
+            lo, hi, cpu = measure(clients, rate, stack.chart)
             print(f"  rate {rate:4.0f} Hz, {clients:2d} clients: {lo:5.1f} .. {hi:5.1f} fps "
                   f"received, chart IOC CPU {cpu:6.1%}")
-    finally:
-        stop.set()
-        for proc in (chart, motor, repeater):
-            proc.stop()
 
 
 if __name__ == "__main__":

@@ -10,24 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from stack import ROOT, IocStack  # noqa: I100  (sets the CA environment first)
 
-from iocs.caenv import client_env, free_port  # noqa: E402
+from tests.harness import cpu_seconds
 
-PORTS = {"motor": free_port(), "chart": free_port()}
-REPEATER = free_port()
-os.environ.update(client_env(PORTS.values(), REPEATER))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import epics  # noqa: E402
-
-from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
 
 SECONDS = 10.0
 CONSOLE = textwrap.dedent("""
@@ -64,53 +54,30 @@ CONSOLE = textwrap.dedent("""
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="pvchart-console-"))
-    repeater = IocProcess("repeater", ["-m", "iocs.repeater"], free_port(), REPEATER, work,
-                          ready_pv=None).start()
-    motor = IocProcess("motor", ["-m", "iocs.motor", "--prefix", "BC:"], PORTS["motor"],
-                       REPEATER, work, ready_pv="BC:motor.RTYP", peers=PORTS.values())
-    chart = IocProcess("chart", ["-m", "iocs.chart", "--prefix", "BC:"], PORTS["chart"],
-                       REPEATER, work, ready_pv="BC:chart:UniqueId_RBV", peers=PORTS.values())
-    stop = threading.Event()
-
-    def shuttle() -> None:
-        x = 5.0
-        while not stop.is_set():
-            epics.caput("BC:motor.VAL", x, wait=True, timeout=60)
-            x = 5.0 - x
     consoles = {}
-    try:
-        motor.start()
-        chart.start()
-        wait_until(lambda: epics.caget("BC:chart:status", use_monitor=False)
-                   == "2 of 2 sources connected", 20, "chart sources")
-        threading.Thread(target=shuttle, daemon=True).start()
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        for kind in ("pvimage", "timeplot"):
-            consoles[kind] = subprocess.Popen([sys.executable, "-c", CONSOLE, kind, "BC:"],
-                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                              text=True, env=env)
-        for p in consoles.values():
-            assert p.stdout.readline().strip() == "ready"
-        for p in consoles.values():
-            p.stdin.write("\n")
-            p.stdin.flush()
-        start = {k: cpu_seconds(p.pid) for k, p in consoles.items()}
-        stop.wait(SECONDS)                            # the measurement window itself
-        used = {k: (cpu_seconds(p.pid) - start[k]) / SECONDS for k, p in consoles.items()}
-        for p in consoles.values():
-            p.stdin.write("\n")
-            p.stdin.flush()
-        print(f"console CPU, 2 traces, 60 s window, 10 Hz: PVImage {used['pvimage']:.1%}, "
-              f"PyDMTimePlot {used['timeplot']:.1%}: ratio {used['timeplot'] / used['pvimage']:.1f}x "
-              "less with PVImage")
-    finally:
-        stop.set()
-        for p in consoles.values():
-            p.kill()
-            p.wait()
-        for proc in (chart, motor, repeater):
-            proc.stop()
+    with IocStack("BC:") as stack:
+        stack.shuttle()
+        try:
+            env = dict(os.environ, PYTHONPATH=str(ROOT))
+            for kind in ("pvimage", "timeplot"):
+                consoles[kind] = subprocess.Popen(
+                    [sys.executable, "-c", CONSOLE, kind, "BC:"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, text=True, env=env)
+            for p in consoles.values():
+                assert p.stdout.readline().strip() == "ready"
+            for p in consoles.values():
+                p.stdin.write("\n")
+                p.stdin.flush()
+            start = {k: cpu_seconds(p.pid) for k, p in consoles.items()}
+            threading.Event().wait(SECONDS)              # the measurement window itself
+            used = {k: (cpu_seconds(p.pid) - start[k]) / SECONDS for k, p in consoles.items()}
+            print(f"console CPU, 2 traces, 60 s window, 10 Hz: PVImage {used['pvimage']:.1%}, "
+                  f"PyDMTimePlot {used['timeplot']:.1%}: ratio "
+                  f"{used['timeplot'] / used['pvimage']:.1f}x less with PVImage")
+        finally:
+            for p in consoles.values():
+                p.kill()
+                p.wait()
 
 
 if __name__ == "__main__":

@@ -10,26 +10,16 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from stack import IocStack, epics  # noqa: I100  (sets the CA environment first)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from iocs.caenv import client_env, free_port  # noqa: E402
-
-PORTS = {"motor": free_port(), "chart": free_port()}
-REPEATER = free_port()
-os.environ.update(client_env(PORTS.values(), REPEATER))
-
-import epics  # noqa: E402
 import numpy as np  # noqa: E402
 from qtpy.QtWidgets import QApplication  # noqa: E402
 
-from tests.harness import IocProcess, qimage_rgb, wait_until  # noqa: E402
+from tests.harness import qimage_rgb, wait_until  # noqa: E402
 
 MOVES = int(os.environ.get("LATENCY_MOVES", 25))
 RATE = 10.0
@@ -46,17 +36,7 @@ def right_edge(widget) -> np.ndarray:
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     from pydm_widgets.pvimage import PVImage
-    work = Path(tempfile.mkdtemp(prefix="pvchart-latency-"))
-    repeater = IocProcess("repeater", ["-m", "iocs.repeater"], free_port(), REPEATER, work,
-                          ready_pv=None).start()
-    motor = IocProcess("motor", ["-m", "iocs.motor", "--prefix", "BL:"], PORTS["motor"],
-                       REPEATER, work, ready_pv="BL:motor.RTYP", peers=PORTS.values())
-    chart = IocProcess("chart", ["-m", "iocs.chart", "--prefix", "BL:", "--rate", str(RATE)],
-                       PORTS["chart"], REPEATER, work, ready_pv="BL:chart:UniqueId_RBV",
-                       peers=PORTS.values())
-    try:
-        motor.start()
-        chart.start()
+    with IocStack("BL:", ["--rate", str(RATE)]):
         for field, value in (("VELO", 50.0), ("ACCL", 0.05)):
             epics.caput(f"BL:motor.{field}", value, wait=True)
         widget = PVImage()
@@ -121,9 +101,6 @@ def main() -> None:
         widget.close()
         widget.deleteLater()
         pump(lambda: False, 0.2)
-    finally:
-        for proc in (chart, motor, repeater):
-            proc.stop()
 
 
 if __name__ == "__main__":

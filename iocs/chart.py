@@ -176,18 +176,17 @@ class ChartIOC(PVGroup):
 
     @rate.putter
     async def rate(self, instance, value):
-        number = finite_float(value, instance.pvname)
-        if not 0.1 <= number <= 60.0:
-            raise ValueError(f"{instance.pvname}: {number} Hz outside 0.1..60")
-        self._want["rate"] = number
-        return number
+        return self._ranged(instance, value, "rate", 0.1, 60.0, "Hz")
 
     @window.putter
     async def window(self, instance, value):
+        return self._ranged(instance, value, "window", 1.0, 86400.0, "s")
+
+    def _ranged(self, instance, value, key: str, low: float, high: float, unit: str) -> float:
         number = finite_float(value, instance.pvname)
-        if not 1.0 <= number <= 86400.0:
-            raise ValueError(f"{instance.pvname}: {number} s outside 1..86400")
-        self._want["window"] = number
+        if not low <= number <= high:
+            raise ValueError(f"{instance.pvname}: {number} {unit} outside {low:g}..{high:g}")
+        self._want[key] = number
         return number
 
     @ColorMode.putter
