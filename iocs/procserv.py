@@ -197,7 +197,7 @@ class Launcher:
             for name, pv in self.ready_pvs().items():
                 def answers() -> bool:
                     try:
-                        read(pv, timeout=1.0)
+                        read(pv, timeout=1.0, repeater=False)   # the launcher runs one
                         return True
                     except Exception:
                         return False

@@ -137,7 +137,7 @@ def test_bad_settings_are_refused(chart_ioc, prefix, pv, value, dtype):
     if dtype == ChannelType.CHAR:
         value = value.encode() + b"\0"
     with pytest.raises(ErrorResponseReceived) as err:
-        ca_write(c + pv, value, data_type=dtype, notify=True, timeout=10)
+        ca_write(c + pv, value, data_type=dtype, notify=True, timeout=10, repeater=False)
     message = bytes(err.value.args[0].error_message).decode(errors="replace")
     assert pv in message or "unknown source" in message or "Conversion" in message, message
     after = {n: caget_fresh(c + n, as_string=(n == "sources")) for n in names}

@@ -135,7 +135,8 @@ def test_bad_puts_leave_state_and_ioc_alive(motor_ioc, prefix, bad):
     for field in fields:
         data_type = ChannelType.STRING if isinstance(bad, str) else ChannelType.DOUBLE
         with pytest.raises(ErrorResponseReceived) as err:
-            ca_write(f"{m}.{field}", bad, data_type=data_type, notify=True, timeout=5)
+            ca_write(f"{m}.{field}", bad, data_type=data_type, notify=True, timeout=5,
+                     repeater=False)
         message = bytes(err.value.args[0].error_message).decode(errors="replace")
         assert any(word in message for word in ("finite", "limits", "VMAX", "Conversion")), \
             message
