@@ -64,7 +64,7 @@ def render_screenshot(path: Path, prefix: str = DEFAULT_PREFIX,
     """Show the display offscreen, move the motor through ``moves``, save a PNG of it."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qtpy.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (keep alive)
     import epics
 
     from pydm_widgets.pvimage import PVImage

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Optional, Tuple
 
 __all__ = ["Segment", "Profile", "trapezoid_profile", "Calibration",
-           "within_dial_limits", "Msta", "msta_word", "check_finite"]
+           "within_dial_limits", "Msta", "msta_word", "check_finite", "validate_setting"]
 
 
 class Segment(NamedTuple):
@@ -207,3 +207,30 @@ def check_finite(**values: Optional[float]) -> None:
             raise ValueError(f"{name} must be a number, not {value!r}") from None
         if not ok:
             raise ValueError(f"{name} must be finite, not {value}")
+
+
+def validate_setting(name: str, number: float, what: str, *, vmax: float, vbas: float,
+                     velo: float) -> float:
+    """``number`` as motor-record field ``name`` accepts it, or ``ValueError`` saying why.
+
+    Speeds and times must be positive, never above ``vmax`` (when set); ``VELO >= VBAS``;
+    ``PREC`` is an integer 0..15.
+    """
+    check_finite(**{what: number})
+    if name in ("VELO", "HVEL", "JVEL", "ACCL", "MRES"):
+        if number <= 0:
+            raise ValueError(f"{what} must be > 0, not {number}")
+        if name in ("VELO", "HVEL", "JVEL") and vmax > 0 and number > vmax:
+            raise ValueError(f"{what}: {number} exceeds VMAX={vmax}")
+        if name == "VELO" and number < vbas:
+            raise ValueError(f"{what}: {number} is below VBAS={vbas}")
+    elif name in ("VBAS", "VMAX", "JAR", "RDBD"):
+        if number < 0:
+            raise ValueError(f"{what} must be >= 0, not {number}")
+        if name == "VBAS" and number > velo:
+            raise ValueError(f"{what}: {number} exceeds VELO={velo}")
+    elif name == "PREC":
+        if not 0 <= number <= 15 or number != int(number):
+            raise ValueError(f"{what}: precision must be an integer 0..15, not {number}")
+        return int(number)
+    return number

@@ -118,7 +118,7 @@ class IocProcess:
         return self.start()
 
 
-def qimage_rgb(image) -> "np.ndarray":
+def qimage_rgb(image):
     """An (h, w, 3) uint8 copy of a QImage's pixels."""
     import numpy as np
     from qtpy.QtGui import QImage

@@ -87,3 +87,15 @@ def test_msta_bits_at_motor_record_positions():
     assert word & 0x2 and word & 0x1 and word & 0x4 and word & 0x4000
     assert not word & 0x400 and not word & 0x2000
     assert Msta.MOVING == 0x400 and Msta.MINUS_LS == 0x2000 and Msta.HOMED == 0x4000
+
+
+def test_validate_setting():
+    from iocs.motion import validate_setting
+    limits = dict(vmax=10.0, vbas=0.5, velo=2.0)
+    assert validate_setting("VELO", 3.0, "m.VELO", **limits) == 3.0
+    assert validate_setting("PREC", 4.0, "m.PREC", **limits) == 4
+    for name, bad in (("VELO", 0.0), ("VELO", 11.0), ("VELO", 0.2), ("VBAS", 3.0),
+                      ("ACCL", -1.0), ("PREC", 2.5), ("PREC", 16.0), ("RDBD", -0.1),
+                      ("OFF", float("nan"))):
+        with pytest.raises(ValueError, match=name):
+            validate_setting(name, bad, f"m.{name}", **limits)

@@ -5,13 +5,12 @@ import os
 import epics
 import numpy as np
 import pytest
-from qtpy.QtCore import QBuffer, QByteArray, QIODevice
+from qtpy.QtCore import QBuffer, QIODevice
 from qtpy.QtGui import QImage
 from qtpy.QtWidgets import QApplication
 
 from pydm_widgets import codec
 from pydm_widgets.pvimage import PVImage
-from tests.harness import wait_until
 
 W, H = 40, 30
 QUADRANTS = {(0, 0): (255, 0, 0), (1, 0): (0, 255, 0), (0, 1): (0, 0, 255),
