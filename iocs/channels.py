@@ -80,11 +80,6 @@ def as_scalar(value: Any) -> Any:
 def finite_float(value: Any, what: str) -> float:
     """``value`` as a finite float, or ``ValueError`` naming ``what``."""
     value = as_scalar(value)
-    if isinstance(value, (bytes, str)):
-        try:
-            value = float(value)
-        except ValueError:
-            raise ValueError(f"{what}: {value!r} is not a number") from None
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -105,7 +105,6 @@ class ChartIOC(PVGroup):
                           rate=rate)
         self._rendered_state = None
         self._last_render = 0.0
-        self._frame_task: Optional[asyncio.Task] = None
         self.pvdb[self.prefix + "image"] = self.ArrayData     # the seed's name, same data
 
     async def publish_settings(self) -> None:

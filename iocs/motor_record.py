@@ -402,9 +402,8 @@ class MotorRecord(PVGroup):
             self.cal = Calibration(user - self.cal.sign * self.position, self.cal.sign)
         else:
             self.position = self.cal.dial(user) if user is not None else dial
-            await self._set("DVAL", self.position)
+        await self._set("DVAL", self.position)    # the setpoint is where the motor now is
         await self._publish_calibration()
-        await self._publish_setpoint(self.position)
         self.on_change()
 
     # ---- putters: settings ---------------------------------------------------------------
