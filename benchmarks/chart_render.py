@@ -1,7 +1,7 @@
 """Chart rendering cost: the seed's method vs ours, in one process run, at 640x480.
 
 Seed: a new matplotlib Figure per frame, two subplots, savefig to JPEG, decoded with PIL.
-Ours: :class:`iocs.render.ChartRenderer` (persistent figure, blitting, decimation).
+Ours: :class:`iocs.chart.render.ChartRenderer` (persistent figure, blitting, decimation).
 Both draw two subplots of N points per frame with data that changes every frame.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from iocs.render import ChartRenderer, Trace  # noqa: E402
+from iocs.chart.render import ChartRenderer, Trace  # noqa: E402
 
 WIDTH, HEIGHT, WINDOW = 640, 480, 60.0
 

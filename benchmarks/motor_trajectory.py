@@ -3,7 +3,7 @@
 Runs, in one process run, our motor IOC and caproto's ``fake_motor_record`` example (the
 baseline) as real subprocesses on loopback, and prints:
 
-* tracking: RBV samples vs :func:`iocs.motion.trapezoid_profile` (server timestamps),
+* tracking: RBV samples vs :func:`iocs.motor.motion.trapezoid_profile` (server timestamps),
   end-time error, readback update rate;
 * CPU: IOC CPU seconds per wall second per continuously moving axis, ours vs the baseline.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iocs.caenv import client_env, free_port  # noqa: E402
+from iocs.common.caenv import client_env, free_port  # noqa: E402
 
 PORTS = {"ours": free_port(), "baseline": free_port()}
 REPEATER = free_port()
@@ -28,7 +28,7 @@ os.environ.update(client_env(PORTS.values(), REPEATER))
 import epics  # noqa: E402
 import tempfile  # noqa: E402
 
-from iocs.motion import trapezoid_profile  # noqa: E402
+from iocs.motor.motion import trapezoid_profile  # noqa: E402
 from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
 
 def tracking(prefix: str) -> dict:
@@ -91,7 +91,7 @@ def cpu_per_axis(proc: IocProcess, motors: list, span: float, seconds: float = 6
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="pvchart-bench-"))
-    repeater = IocProcess("repeater", ["-m", "iocs.repeater"], free_port(), REPEATER, work,
+    repeater = IocProcess("repeater", ["-m", "iocs.ops.repeater"], free_port(), REPEATER, work,
                           ready_pv=None).start()
     ours = IocProcess("ours", ["-m", "iocs.motor", "--prefix", "BO:", "--axes",
                                "motor,m2,m3"], PORTS["ours"], REPEATER, work,

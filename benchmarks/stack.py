@@ -14,7 +14,7 @@ from typing import Sequence
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iocs.caenv import client_env, free_port  # noqa: E402
+from iocs.common.caenv import client_env, free_port  # noqa: E402
 
 PORTS = {"motor": free_port(), "chart": free_port()}
 REPEATER = free_port()
@@ -31,7 +31,7 @@ class IocStack:
     def __init__(self, prefix: str, chart_args: Sequence[str] = ()) -> None:
         self.prefix = prefix
         work = Path(tempfile.mkdtemp(prefix="pvchart-bench-"))
-        self.repeater = IocProcess("repeater", ["-m", "iocs.repeater"], free_port(), REPEATER,
+        self.repeater = IocProcess("repeater", ["-m", "iocs.ops.repeater"], free_port(), REPEATER,
                                    work, ready_pv=None)
         self.motor = IocProcess("motor", ["-m", "iocs.motor", "--prefix", prefix],
                                 PORTS["motor"], REPEATER, work, ready_pv=f"{prefix}motor.RTYP",

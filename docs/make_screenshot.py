@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iocs.caenv import free_port  # noqa: E402
-from iocs.procserv import Launcher  # noqa: E402
+from iocs.common.caenv import free_port  # noqa: E402
+from iocs.ops.launcher import Launcher  # noqa: E402
 
 
 def main() -> int:
@@ -23,7 +23,7 @@ def main() -> int:
                         repeater_port=free_port())
     try:
         launcher.start()
-        return subprocess.call([sys.executable, "-m", "iocs.display", "--run-dir",
+        return subprocess.call([sys.executable, "-m", "iocs.ops.display", "--run-dir",
                                 str(run_dir), "--screenshot", str(out)], cwd=ROOT)
     finally:
         launcher.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from iocs.caenv import client_env, free_port
+from iocs.common.caenv import client_env, free_port
 
 # Before anything loads libca: one server port per IOC role, all on loopback.
 SLOTS = {role: free_port() for role in ("motor", "chart", "aux")}
@@ -19,7 +19,7 @@ from tests.harness import IocProcess, unique_prefix  # noqa: E402
 @pytest.fixture(scope="session", autouse=True)
 def ca_repeater(tmp_path_factory):
     """A loopback CA repeater for the session, so clients notice restarted IOCs quickly."""
-    proc = IocProcess("repeater", ["-m", "iocs.repeater"], SLOTS["aux"], REPEATER_PORT,
+    proc = IocProcess("repeater", ["-m", "iocs.ops.repeater"], SLOTS["aux"], REPEATER_PORT,
                       tmp_path_factory.mktemp("repeater"), ready_pv=None)
     proc.start()
     yield proc
@@ -69,7 +69,7 @@ def chart_ioc(start_ioc, motor_ioc, prefix, tmp_path):
 @pytest.fixture
 def launcher(tmp_path, prefix, request):
     """IOCs under real procServ via the launcher, on this session's ports (not yet started)."""
-    from iocs.procserv import Launcher
+    from iocs.ops.launcher import Launcher
     holdoff = getattr(request, "param", 1.0)
     launched = Launcher(tmp_path / "run", prefix=prefix, motor_port=SLOTS["motor"],
                         chart_port=SLOTS["chart"], repeater_port=REPEATER_PORT,

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional
 
-from iocs.caenv import server_env
+from iocs.common.caenv import server_env
 
 _counter = itertools.count()
 

@@ -2,7 +2,7 @@
 import json
 import logging
 
-from iocs.autosave import AutosaveFile
+from iocs.common.autosave import AutosaveFile
 
 
 def test_round_trip_and_atomic_replace(tmp_path):

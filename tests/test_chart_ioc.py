@@ -8,7 +8,7 @@ from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 from caproto.sync.client import write as ca_write
 
-from iocs.render import COLORS
+from iocs.chart.render import COLORS
 from tests.harness import caget_fresh, wait_until
 
 

@@ -12,8 +12,8 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 from pvdocs import pv_rows  # noqa: E402
 
-PAGES = {"iocs.motor": ("motor_ioc.rst", "motor", "{p}motor.RTYP", ["--axes", "motor"]),
-         "iocs.chart": ("chart_ioc.rst", "chart", "{p}chart:UniqueId_RBV", [])}
+PAGES = {"iocs.motor.ioc": ("motor_ioc.rst", "motor", "{p}motor.RTYP", ["--axes", "motor"]),
+         "iocs.chart.ioc": ("chart_ioc.rst", "chart", "{p}chart:UniqueId_RBV", [])}
 
 
 def served_pvs(ioc, prefix):

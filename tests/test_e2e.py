@@ -12,8 +12,8 @@ from pydm.widgets.line_edit import PyDMLineEdit
 from pydm.widgets.pushbutton import PyDMPushButton
 from qtpy.QtCore import Qt
 
-from iocs.display import open_display
-from iocs.procserv import _alive
+from iocs.ops.display import open_display
+from iocs.ops.launcher import _alive
 from pydm_widgets.pvimage import PVImage
 from tests.harness import caget_fresh, qimage_rgb, wait_until
 
@@ -120,11 +120,11 @@ def test_headless_display_renders_a_screenshot_with_the_motor_trace(launcher, pr
 
     from qtpy.QtGui import QImage
 
-    from iocs.render import ChartRenderer
+    from iocs.chart.render import ChartRenderer
     launcher.start()
     out = tmp_path / "demo.png"
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    r = subprocess.run([sys.executable, "-m", "iocs.display", "--run-dir",
+    r = subprocess.run([sys.executable, "-m", "iocs.ops.display", "--run-dir",
                         str(launcher.run_dir), "--prefix", prefix], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr[-2000:]

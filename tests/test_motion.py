@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from iocs.motion import (Calibration, Msta, msta_word, trapezoid_profile,
+from iocs.motor.motion import (Calibration, Msta, msta_word, trapezoid_profile,
                          within_dial_limits)
 
 
@@ -90,7 +90,7 @@ def test_msta_bits_at_motor_record_positions():
 
 
 def test_validate_setting():
-    from iocs.motion import validate_setting
+    from iocs.motor.motion import validate_setting
     limits = dict(vmax=10.0, vbas=0.5, velo=2.0)
     assert validate_setting("VELO", 3.0, "m.VELO", **limits) == 3.0
     assert validate_setting("PREC", 4.0, "m.PREC", **limits) == 4

@@ -6,7 +6,7 @@ import time
 import epics
 import pytest
 
-from iocs.client import LimitError, Motor, MoveTimeout
+from iocs.ops.client import LimitError, Motor, MoveTimeout
 from tests.harness import caget_fresh
 
 
@@ -92,7 +92,7 @@ def test_client_api(motor_ioc, prefix):
 
 
 def run_cli(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "iocs.client", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "iocs.ops.client", *args], capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -9,7 +9,7 @@ from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 from caproto.sync.client import write as ca_write
 
-from iocs.motion import Msta, trapezoid_profile
+from iocs.motor.motion import Msta, trapezoid_profile
 from tests.harness import caget_fresh, wait_until
 
 

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from iocs.history import History, TimeSeries
-from iocs.render import ChartRenderer, Trace, decimate
+from iocs.chart.history import History, TimeSeries
+from iocs.chart.render import ChartRenderer, Trace, decimate
 
 
 def near(img, rgb, tol=40):

@@ -24,7 +24,7 @@ def _type_of(channel) -> str:
 
 def pv_rows(module_name: str) -> List[Tuple[str, str, str, str, str, str]]:
     """(PV, type, access, units, limits/choices, meaning) for every PV the module serves."""
-    from iocs.motor import POSITION_FIELDS
+    from iocs.motor.record import POSITION_FIELDS
     module = importlib.import_module(module_name)
     rows = []
     for group in module.pv_groups():

@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from .caenv import ensure_max_array_bytes
+from ..common.caenv import ensure_max_array_bytes
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DISPLAY_UI", "ui_for_prefix", "open_display", "render_screenshot", "main"]
 
-DISPLAY_UI = Path(__file__).resolve().parents[1] / "displays" / "chart.ui"
+DISPLAY_UI = Path(__file__).resolve().parents[2] / "displays" / "chart.ui"
 DEFAULT_PREFIX = "BEAMLINE:"
 
 
@@ -106,7 +106,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if (args.run_dir / "launcher.json").exists():
-        from .procserv import Launcher
+        from .launcher import Launcher
         launcher = Launcher.from_run_dir(args.run_dir)
         os.environ.update(launcher.client_env())
     ensure_max_array_bytes()

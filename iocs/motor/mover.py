@@ -1,7 +1,7 @@
 """Real-time motion of one axis: a dial position following trapezoid profiles.
 
 :class:`Mover` owns the asyncio task that advances the position along the current
-:class:`~iocs.motion.Profile` and calls back into the record to publish it. A new target during
+:class:`~iocs.motor.motion.Profile` and calls back into the record to publish it. A new target during
 a move decelerates to rest first and then moves on, as the motor record does.
 """
 from __future__ import annotations

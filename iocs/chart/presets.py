@@ -16,9 +16,9 @@ from caproto import ChannelType, SkipWrite
 from caproto.asyncio.client import Context
 from caproto.server import PVGroup
 
-from .autosave import AutosaveFile
-from .camonitor import RemotePV
-from .channels import RECORD_TYPE_MAP, as_scalar, field, finite_float
+from ..common.autosave import AutosaveFile
+from ..common.camonitor import RemotePV
+from ..common.channels import RECORD_TYPE_MAP, as_scalar, field, finite_float
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """One mock EPICS motor record as a caproto PVGroup: fields, putters, autosave state.
 
-:mod:`iocs.motion` does the physics and :mod:`iocs.mover` the real-time motion; this module
+:mod:`iocs.motor.motion` does the physics and :mod:`iocs.motor.mover` the real-time motion; this module
 moves values between them and the motor-record fields. A CA put-with-callback to ``.VAL``
 completes when the move is done (DMOV=1), as on a real IOC.
 """
@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Optional
 from caproto import ChannelType, SkipWrite
 from caproto.server import PVGroup
 
-from .channels import RECORD_TYPE_MAP, as_scalar, field, finite_float
+from ..common.channels import RECORD_TYPE_MAP, as_scalar, field, finite_float
 from .motion import Calibration, msta_word, validate_setting, within_dial_limits
 from .mover import Mover
 

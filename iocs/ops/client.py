@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Callable, List, Optional
 
-from .caenv import ensure_max_array_bytes
+from ..common.caenv import ensure_max_array_bytes
 
 ensure_max_array_bytes()
 import epics  # noqa: E402  (libca reads the environment when it loads)

@@ -1,10 +1,10 @@
 """Chart IOC: the middle man that charts source PVs and serves the chart as an image PV.
 
 It subscribes to source PVs (default the motor's RBV and VAL), keeps their history, renders a
-chart with :class:`iocs.render.ChartRenderer` at up to ``rate`` Hz and publishes it
+chart with :class:`iocs.chart.render.ChartRenderer` at up to ``rate`` Hz and publishes it
 areaDetector-style (``ArrayData`` + ``ArraySize*_RBV`` + ``ColorMode_RBV`` ...), so PyDM's
 PVImage, ImageJ, Phoebus or caQtDM users can all view it. The named positions and jog of the
-seed's middle man (:mod:`iocs.presets`) are served by the same IOC.
+seed's middle man (:mod:`iocs.chart.presets`) are served by the same IOC.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from caproto import ChannelType
 from caproto.asyncio.client import Context
 from caproto.server import PVGroup, run, template_arg_parser
 
-from .autosave import AutosaveFile
-from .camonitor import RemotePV
-from .channels import RECORD_TYPE_MAP, as_scalar, channel, finite_float
+from ..common.autosave import AutosaveFile
+from ..common.camonitor import RemotePV
+from ..common.channels import RECORD_TYPE_MAP, as_scalar, channel, finite_float
 from .history import History
 from .presets import PresetsGroup, add_preset_arguments
 from .render import COLOR_MODES, MAX_PIXELS, ChartRenderer, Trace

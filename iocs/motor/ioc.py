@@ -1,6 +1,6 @@
 """Motor IOC: mock EPICS motor records that real motor clients drive unchanged.
 
-``motor-ioc --axes motor,m2`` serves one :class:`~iocs.motor_record.MotorRecord` per axis
+``motor-ioc --axes motor,m2`` serves one :class:`~iocs.motor.record.MotorRecord` per axis
 (``BEAMLINE:motor``, ``BEAMLINE:m2``, ...), with autosave of positions and settings.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from caproto.server import PVGroup, run, template_arg_parser
 
-from .autosave import AutosaveFile
-from .motor_record import POSITION_FIELDS, SAVED_FIELDS, LimitViolation, MotorRecord
+from ..common.autosave import AutosaveFile
+from .record import POSITION_FIELDS, SAVED_FIELDS, LimitViolation, MotorRecord
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .caenv import client_env, server_env
+from ..common.caenv import client_env, server_env
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class Launcher:
     def specs(self) -> List[IocSpec]:
         p = self.prefix
         return [
-            IocSpec("repeater", ["-m", "iocs.repeater"], 0),
+            IocSpec("repeater", ["-m", "iocs.ops.repeater"], 0),
             IocSpec("motor", ["-m", "iocs.motor", "--prefix", p, "--axes", "motor",
                               "--autosave-dir", str(self.autosave_dir)], self.ports["motor"]),
             IocSpec("chart", ["-m", "iocs.chart", "--prefix", p, "--autosave-dir",
@@ -169,7 +169,7 @@ class Launcher:
     def _start_one(self, spec: IocSpec) -> None:
         peers = [p for p in self.ports.values() if p != spec.port]
         env = server_env(spec.port or self.ports["motor"], peers, self.repeater_port)
-        repo = str(Path(__file__).resolve().parents[1])
+        repo = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = repo + os.pathsep + env.get("PYTHONPATH", "")
         for stale in ("sock", "pid", "info"):
             self._path(spec.name, stale).unlink(missing_ok=True)

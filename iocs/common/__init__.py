@@ -1,0 +1,1 @@
+"""Channel Access plumbing shared by the IOCs: network modes, channels, autosave, remote PVs."""

@@ -1,0 +1,1 @@
+"""The motor IOC: mock EPICS motor records."""

@@ -1,0 +1,4 @@
+"""``python -m iocs.motor``: run the motor IOC."""
+from .ioc import main
+
+main()

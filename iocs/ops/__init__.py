@@ -1,0 +1,1 @@
+"""Operations tools: the procServ launcher, the display, the motor client, the CA repeater."""
