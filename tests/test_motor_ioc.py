@@ -9,7 +9,8 @@ from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 from caproto.sync.client import write as ca_write
 
-from iocs.motor.motion import Msta, trapezoid_profile
+from iocs.motor.motion import trapezoid_profile
+from iocs.motor.rules import Msta
 from tests.harness import caget_fresh, wait_until
 
 
@@ -111,15 +112,16 @@ def test_dmov_drops_then_rbv_final_before_dmov(motor_ioc, prefix):
     assert ("DMOV", 0) in order
 
 
-def test_soft_limit_refuses_move(motor_ioc, prefix):
+def test_put_beyond_a_soft_limit_is_accepted_with_lvio_and_no_motion(motor_ioc, prefix):
     m = f"{prefix}motor"
     configure(m, HLM=5.0, LLM=-5.0)
     put(f"{m}.VAL", 1.0)
-    assert put(f"{m}.VAL", 6.0) is not None
+    ca_write(f"{m}.VAL", 6.0, notify=True, timeout=5, repeater=False)   # no CA error
     assert fresh(m, "LVIO") == 1
     assert fresh(m, "VAL") == pytest.approx(1.0)      # the request does not stick
     assert fresh(m, "RBV") == pytest.approx(1.0)
     assert fresh(m, "DMOV") == 1
+    assert fresh(m, "SEVR") == 0 and fresh(m, "STAT") == 0   # no WRITE alarm either
     put(f"{m}.VAL", 2.0)
     assert fresh(m, "LVIO") == 0
     assert fresh(m, "RBV") == pytest.approx(2.0)
@@ -129,7 +131,7 @@ def test_soft_limit_refuses_move(motor_ioc, prefix):
 def test_bad_puts_leave_state_and_ioc_alive(motor_ioc, prefix, bad):
     m = f"{prefix}motor"
     put(f"{m}.VAL", 1.5)
-    before = {f: fresh(m, f) for f in ("VAL", "RBV", "VELO", "HLM", "OFF")}
+    before = {f: fresh(m, f) for f in ("VAL", "RBV", "VELO", "HLM", "OFF", "SEVR")}
     fields = ("VAL", "DVAL", "VELO") if bad == 1e300 else ("VAL", "VELO", "HLM", "OFF",
                                                           "TWV", "DVAL")
     for field in fields:
@@ -138,21 +140,26 @@ def test_bad_puts_leave_state_and_ioc_alive(motor_ioc, prefix, bad):
             ca_write(f"{m}.{field}", bad, data_type=data_type, notify=True, timeout=5,
                      repeater=False)
         message = bytes(err.value.args[0].error_message).decode(errors="replace")
-        assert any(word in message for word in ("finite", "limits", "VMAX", "Conversion")), \
-            message
-    after = {f: fresh(m, f) for f in ("VAL", "RBV", "VELO", "HLM", "OFF")}
+        assert any(word in message for word in ("finite", "raw range", "outside",
+                                                "Conversion", "not a number")), message
+    after = {f: fresh(m, f) for f in ("VAL", "RBV", "VELO", "HLM", "OFF", "SEVR")}
     assert after == before
     assert motor_ioc.alive()
     put(f"{m}.VAL", 2.0)                       # still serving and moving
     assert fresh(m, "RBV") == pytest.approx(2.0)
 
 
-def test_invalid_settings_are_refused(motor_ioc, prefix):
+def test_settings_are_clamped_as_the_record_or_refused_when_unusable(motor_ioc, prefix):
     m = f"{prefix}motor"
-    for field, value in (("VELO", 0.0), ("VELO", -1.0), ("ACCL", 0.0), ("VBAS", 50.0),
-                         ("PREC", 99), ("MRES", 0.0)):
-        before = fresh(m, field)
+    for field, value, expected in (("VELO", 1000.0, 100.0), ("ACCL", 0.0, 0.1),
+                                   ("FRAC", 7.0, 1.5), ("VBAS", 0.5, 0.5),
+                                   ("VELO", 0.1, 0.5)):
         put(f"{m}.{field}", value, timeout=5)
+        assert fresh(m, field) == pytest.approx(expected), field
+    for field, value in (("PREC", 99), ("MRES", 0.0), ("MRES", 5e-324), ("VELO", 1e300)):
+        before = fresh(m, field)
+        with pytest.raises(ErrorResponseReceived):
+            ca_write(f"{m}.{field}", value, notify=True, timeout=5, repeater=False)
         assert fresh(m, field) == before, field
 
 
@@ -230,13 +237,13 @@ def test_homing_sets_homed_bit(motor_ioc, prefix):
     assert fresh(m, "VAL") == pytest.approx(0.0)
 
 
-def test_limit_switches_and_jog(motor_ioc, prefix):
+def test_jog_stops_at_the_soft_limit_without_a_limit_switch(motor_ioc, prefix):
     m = f"{prefix}motor"
-    configure(m, HLM=1.0, LLM=-1.0, JVEL=4.0, JAR=20.0)
+    configure(m, HLM=1.0, LLM=-1.0, JVEL=0.5, JAR=20.0)
     put(f"{m}.JOGF", 1, wait=False)
-    wait_until(lambda: fresh(m, "HLS") == 1 and fresh(m, "DMOV") == 1, 5, "jog to HLS")
-    assert fresh(m, "RBV") == pytest.approx(1.0)
-    assert fresh(m, "MSTA") & Msta.PLUS_LS
+    wait_until(lambda: fresh(m, "RBV") == pytest.approx(1.0) and fresh(m, "DMOV") == 1, 5,
+               "jog to HLM")
+    assert fresh(m, "HLS") == 0 and not fresh(m, "MSTA") & Msta.PLUS_LS
     assert fresh(m, "JOGF") == 0
     put(f"{m}.JOGR", 1, wait=False)
     wait_until(lambda: fresh(m, "RBV") < 0.5, 5, "jog reverse")
@@ -244,6 +251,10 @@ def test_limit_switches_and_jog(motor_ioc, prefix):
     wait_until(lambda: fresh(m, "DMOV") == 1, 5, "jog stopped")
     assert fresh(m, "HLS") == 0 and fresh(m, "LLS") == 0
     assert fresh(m, "VAL") == pytest.approx(fresh(m, "RBV"))
+    put(f"{m}.VAL", 0.9)                                 # no room left for a jog: LVIO
+    put(f"{m}.JOGF", 1)
+    assert fresh(m, "LVIO") == 1 and fresh(m, "JOGF") == 0 and fresh(m, "RBV") == \
+        pytest.approx(0.9)
 
 
 def test_offset_direction_and_set_mode_keep_coordinates_consistent(motor_ioc, prefix):
@@ -253,25 +264,29 @@ def test_offset_direction_and_set_mode_keep_coordinates_consistent(motor_ioc, pr
     configure(m, OFF=5.0)
     assert fresh(m, "RBV") == pytest.approx(7.0) and fresh(m, "DRBV") == pytest.approx(2.0)
     assert (fresh(m, "LLM"), fresh(m, "HLM")) == pytest.approx((-5.0, 15.0))
-    put(f"{m}.DIR", "Neg")
-    assert fresh(m, "RBV") == pytest.approx(3.0)
-    assert (fresh(m, "LLM"), fresh(m, "HLM")) == pytest.approx((-5.0, 15.0))
+    put(f"{m}.DIR", "Neg")                             # FOFF Variable: user values stay
+    assert fresh(m, "RBV") == pytest.approx(7.0) and fresh(m, "VAL") == pytest.approx(7.0)
+    assert fresh(m, "OFF") == pytest.approx(9.0)
+    assert (fresh(m, "LLM"), fresh(m, "HLM")) == pytest.approx((-1.0, 19.0))
     put(f"{m}.HLM", 12.0)                              # with DIR=Neg this is the dial low
-    assert fresh(m, "DLLM") == pytest.approx(-7.0)
+    assert fresh(m, "DLLM") == pytest.approx(-3.0)
+    configure(m, FOFF="Frozen", DIR="Pos")             # FOFF Frozen: OFF stays, VAL flips
+    assert fresh(m, "OFF") == pytest.approx(9.0) and fresh(m, "RBV") == pytest.approx(11.0)
+    configure(m, FOFF="Variable")
     # SET mode, variable offset: RBV becomes 0 without motion
     configure(m, SET="Set")
     put(f"{m}.VAL", 0.0)
     configure(m, SET="Use")
     assert fresh(m, "RBV") == pytest.approx(0.0) and fresh(m, "DRBV") == pytest.approx(2.0)
-    assert fresh(m, "OFF") == pytest.approx(2.0)
+    assert fresh(m, "OFF") == pytest.approx(-2.0)
     # SET mode, frozen offset: the dial is redefined
     configure(m, FOFF="Frozen", SET="Set")
     put(f"{m}.VAL", 1.0)
     configure(m, SET="Use")
-    assert fresh(m, "OFF") == pytest.approx(2.0) and fresh(m, "DRBV") == pytest.approx(1.0)
+    assert fresh(m, "OFF") == pytest.approx(-2.0) and fresh(m, "DRBV") == pytest.approx(3.0)
     assert fresh(m, "RBV") == pytest.approx(1.0)
     put(f"{m}.VAL", -1.0)                               # moves in user coordinates
-    assert fresh(m, "RBV") == pytest.approx(-1.0) and fresh(m, "DRBV") == pytest.approx(3.0)
+    assert fresh(m, "RBV") == pytest.approx(-1.0) and fresh(m, "DRBV") == pytest.approx(1.0)
 
 
 def test_two_axes_move_concurrently(motor_ioc, prefix):

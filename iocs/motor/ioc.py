@@ -1,114 +1,154 @@
 """Motor IOC: mock EPICS motor records that real motor clients drive unchanged.
 
 ``motor-ioc --axes motor,m2`` serves one :class:`~iocs.motor.record.MotorRecord` per axis
-(``BEAMLINE:motor``, ``BEAMLINE:m2``, ...), with autosave of positions and settings.
+(``BEAMLINE:motor``, ``BEAMLINE:m2``, ...), with autosave of positions and settings and a
+simulated controller per axis (hard limit switches, home switch, optional encoder and
+positioning error).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
+import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from caproto.server import PVGroup, run, template_arg_parser
+from caproto.server import PVGroup
 
-from ..common.autosave import AutosaveFile
-from .record import POSITION_FIELDS, SAVED_FIELDS, LimitViolation, MotorRecord
+from ..common.autosave import AutosaveFile, Autosaver, autosave_path
+from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel
+from ..common.iocmain import DEFAULT_PREFIX, ioc_parser, prepare, serve
+from ..common.settings import Setting, SettingsTable
+from .record import AxisOptions, MotorRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MotorIOC", "MotorRecord", "LimitViolation", "POSITION_FIELDS", "SAVED_FIELDS",
-           "build_parser", "pv_groups", "main"]
+__all__ = ["OPTIONS", "MotorIOC", "build_parser", "pv_groups", "main"]
+
+DESCRIPTION = "Motor IOC: mock EPICS motor records that real motor clients drive unchanged."
+
+
+def _axes(text: str) -> Tuple[str, ...]:
+    names = tuple(a.strip() for a in text.split(",") if a.strip())
+    if not names:
+        raise ValueError("needs at least one axis name")
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9_:\-]{1,40}", name):
+            raise ValueError(f"{name!r} is not a record name")
+    if len(set(names)) != len(names):
+        raise ValueError("an axis is named twice")
+    return names
+
+
+def _pair(text: str) -> Tuple[float, float]:
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != 2:
+        raise ValueError("expected LOW,HIGH")
+    low, high = (Setting("limit", 0.0, "", low=-1e9, high=1e9).coerce(p) for p in parts)
+    if not low < high:
+        raise ValueError(f"LOW {low:g} must be below HIGH {high:g}")
+    return low, high
+
+
+#: The IOC's own settings (command line only; each record's fields are in ``fields.FIELDS``).
+OPTIONS = SettingsTable([
+    Setting("axes", "motor", "comma-separated axis names", kind="text", max_length=1000,
+            option="--axes", pv=False, check=_axes),
+    Setting("update_rate", 20.0, "readback updates per second while moving", low=1, high=1000,
+            units="Hz", option="--update-rate", pv=False),
+    Setting("home", 0.0, "dial position of the home switch", low=-1e9, high=1e9,
+            option="--home", pv=False),
+    Setting("hard_limits", "-10000,10000", "dial positions LOW,HIGH of the limit switches",
+            kind="text", max_length=100, option="--hard-limits", pv=False, check=_pair),
+    Setting("position_error", 0.0, "fraction of each commanded move the simulated "
+            "mechanics fall short (for retries)", low=0.0, high=0.9,
+            option="--position-error", pv=False),
+    Setting("encoder", "no", "simulate an encoder (UEIP may then be Yes)", kind="menu",
+            choices=("no", "yes"), option="--encoder", pv=False),
+])
+
+
+class AutosaveStatus(PVGroup):
+    """``<prefix>motors:autosave``: how the last autosave went."""
+
+    type_map = RECORD_TYPE_MAP
+    type_map_read_only = RECORD_TYPE_MAP_READ_ONLY
+    autosave = channel("autosave", "no autosave", "Result of the last autosave write",
+                       read_only=True)
 
 
 class MotorIOC:
     """The motor IOC: one :class:`MotorRecord` per axis, with autosave."""
 
     def __init__(self, prefix: str, axes: Sequence[str], *,
-                 autosave_dir: Optional[Path] = None, update_rate: float = 20.0,
-                 home: float = 0.0) -> None:
+                 autosave_dir: Optional[Path] = None,
+                 options: AxisOptions = AxisOptions()) -> None:
         self.prefix = prefix
-        safe = prefix.replace(":", "_").strip("_") or "motor"
-        self.autosave = (AutosaveFile(Path(autosave_dir) / f"{safe}.motors.json")
-                         if autosave_dir else None)
-        self._save_handle: Optional[asyncio.TimerHandle] = None
+        self.status = AutosaveStatus(prefix + "motors:")
+        self.autosaver = (Autosaver(AutosaveFile(autosave_path(autosave_dir, prefix,
+                                                               "motors")),
+                                    self.settings, on_result=self._autosave_result)
+                          if autosave_dir else None)
         self.axes: Dict[str, MotorRecord] = {
-            name: MotorRecord(prefix + name, home=home, update_rate=update_rate,
-                              on_change=self.request_save)
+            name: MotorRecord(prefix + name, options=options, on_change=self.request_save)
             for name in axes}
-        self.pvdb: Dict[str, Any] = {}
+        self.pvdb: Dict[str, Any] = dict(self.status.pvdb)
         for record in self.axes.values():
             self.pvdb.update(record.pvdb)
 
+    def settings(self) -> Dict[str, Any]:
+        return {name: record.settings() for name, record in self.axes.items()}
+
+    def request_save(self) -> None:
+        if self.autosaver is not None:
+            self.autosaver.request()
+
+    async def _autosave_result(self, ok: bool, message: str) -> None:
+        await self.status.autosave.write(message, verify_value=False)
+
     async def restore(self) -> None:
         """Restore every axis from the autosave file, or publish defaults."""
-        saved = self.autosave.load() if self.autosave else {}
+        saved = self.autosaver.file.load() if self.autosaver else {}
         for name, record in self.axes.items():
             state = saved.get(name)
             if isinstance(state, dict):
                 await record.restore(state)
-                logger.info("%s restored from %s", record.prefix, self.autosave.path)
+                logger.info("%s restored from %s", record.prefix, self.autosaver.file.path)
             else:
                 await record.startup_publish()
-        if self._save_handle is not None:   # scheduled on the restore loop, which ends now
-            self._save_handle.cancel()
-            self._save_handle = None
+        if self.autosaver is not None:
+            await self.status.autosave.write(f"restored from {self.autosaver.file.path.name}"
+                                             if saved else "no saved state",
+                                             verify_value=False)
 
-    def request_save(self) -> None:
-        """Save soon (coalescing bursts of changes into one write)."""
-        if self.autosave is None or self._save_handle is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._save_handle = loop.call_later(0.2, self.save)
-
-    def save(self) -> None:
-        self._save_handle = None
-        try:
-            self.autosave.save({name: rec.settings() for name, rec in self.axes.items()})
-        except (OSError, ValueError) as ex:
-            logger.error("autosave to %s failed: %s", self.autosave.path, ex)
+    async def flush(self) -> None:
+        if self.autosaver is not None:
+            await self.autosaver.flush()
 
 
-def build_parser():
-    """The ``motor-ioc`` command line: caproto's IOC options plus ours; (parser, split_args)."""
-    parser, split_args = template_arg_parser(
-        default_prefix="BEAMLINE:", desc=__doc__.splitlines()[0],
-        supported_async_libs=("asyncio",))
-    parser.prog = "motor-ioc"
-    parser.add_argument("--axes", default="motor",
-                        help="comma-separated axis names (default: motor)")
-    parser.add_argument("--autosave-dir", type=Path, default=None,
-                        help="directory for the autosave file (default: no autosave)")
-    parser.add_argument("--update-rate", type=float, default=20.0,
-                        help="readback updates per second while moving (default: 20)")
-    parser.add_argument("--home", type=float, default=0.0,
-                        help="dial position of the home switch (default: 0)")
-    return parser, split_args
+def build_parser() -> Tuple[Any, Any]:
+    """The ``motor-ioc`` command line: (parser, split_args)."""
+    return ioc_parser("motor-ioc", DESCRIPTION, OPTIONS)
 
 
-def pv_groups(prefix: str = "BEAMLINE:") -> List[PVGroup]:
+def pv_groups(prefix: str = DEFAULT_PREFIX) -> List[PVGroup]:
     """The PVGroups this IOC serves for one axis named ``motor`` (for docs and tests)."""
-    return [MotorRecord(prefix + "motor")]
+    return [MotorRecord(prefix + "motor"), AutosaveStatus(prefix + "motors:")]
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     """``motor-ioc``: serve simulated motor records."""
     parser, split_args = build_parser()
-    args = parser.parse_args(argv)
-    if not math.isfinite(args.update_rate) or not 1 <= args.update_rate <= 1000:
-        parser.error("--update-rate must be within 1..1000")
-    axes = [a.strip() for a in args.axes.split(",") if a.strip()]
-    if not axes:
-        parser.error("--axes needs at least one name")
-    ioc_options, run_options = split_args(args)
-    ioc = MotorIOC(ioc_options["prefix"], axes, autosave_dir=args.autosave_dir,
-                   update_rate=args.update_rate, home=args.home)
-    asyncio.run(ioc.restore())
-    run(ioc.pvdb, **run_options)
+    args, ioc_options, run_options = prepare(parser, split_args, argv)
+    values = OPTIONS.from_args(args)
+    options = AxisOptions(home=values["home"], hard_limits=values["hard_limits"],
+                          position_error=values["position_error"],
+                          encoder=values["encoder"] == "yes",
+                          update_rate=values["update_rate"])
+    if not options.hard_limits[0] <= options.home <= options.hard_limits[1]:
+        parser.error(f"--home {options.home:g} lies outside --hard-limits")
+    ioc = MotorIOC(ioc_options["prefix"], values["axes"], autosave_dir=args.autosave_dir,
+                   options=options)
+    serve(ioc.pvdb, run_options, restore=ioc.restore, shutdown=ioc.flush)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,20 @@
-"""Pure motor-record physics: trapezoidal profiles, coordinates, limits, MSTA bits.
+"""Pure motor kinematics: trapezoidal profiles, stopping, limit switches, user/dial coordinates.
 
 No caproto, no I/O, no clocks: every function takes the time it should evaluate at.
-Positions here are *dial* positions unless a name says ``user``.
+Positions here are *dial* positions unless a name says ``user``. Every profile is finite: an
+acceleration too large to represent (``ACCL`` of 1e-320 s) means an instant ramp, never a NaN.
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Tuple
 
-__all__ = ["Segment", "Profile", "trapezoid_profile", "Calibration",
-           "within_dial_limits", "Msta", "msta_word", "check_finite", "validate_setting"]
+__all__ = ["Segment", "Profile", "trapezoid_profile", "Calibration", "check_finite",
+           "MAX_ACCEL"]
+
+#: Accelerations above this (EGU/s^2) are treated as instant ramps.
+MAX_ACCEL = 1e12
 
 
 class Segment(NamedTuple):
@@ -92,6 +95,42 @@ class Profile:
         seg = Segment(t, x, v, -sign * self.accel, dt)
         return Profile(t, x, seg.position(t + dt), (seg,), self.accel, self.vbas)
 
+    def crossing(self, x: float) -> Optional[float]:
+        """The first time the motion reaches position ``x`` (None if it never does)."""
+        if not (min(self.start, self.target) <= x <= max(self.start, self.target)):
+            return None
+        if x == self.start:
+            return self.start_time
+        for seg in self.segments:
+            x1 = seg.position(seg.t0 + seg.dt)
+            if min(seg.x0, x1) <= x <= max(seg.x0, x1):
+                return seg.t0 + _time_to_reach(seg, x)
+        return self.end_time
+
+    def truncated(self, x: float) -> "Profile":
+        """The motion stopped dead at position ``x`` (a limit switch) when it gets there."""
+        t = self.crossing(x)
+        if t is None:
+            return self
+        segments = []
+        for seg in self.segments:
+            if seg.t0 >= t:
+                break
+            segments.append(seg._replace(dt=min(seg.dt, t - seg.t0)))
+        return Profile(self.start_time, self.start, x, tuple(segments), self.accel, self.vbas)
+
+
+def _time_to_reach(seg: Segment, x: float) -> float:
+    """Time after ``seg.t0`` at which a monotonic segment reaches ``x``."""
+    d = x - seg.x0
+    if seg.a == 0.0:
+        return d / seg.v0 if seg.v0 else 0.0
+    disc = max(seg.v0 * seg.v0 + 2.0 * seg.a * d, 0.0)
+    for root in ((-seg.v0 + math.sqrt(disc)) / seg.a, (-seg.v0 - math.sqrt(disc)) / seg.a):
+        if -1e-12 <= root <= seg.dt + 1e-12:
+            return min(max(root, 0.0), seg.dt)
+    return seg.dt
+
 
 def trapezoid_profile(start: float, target: float, *, vbas: float, velo: float,
                       accl: float, t0: float = 0.0) -> Profile:
@@ -99,7 +138,8 @@ def trapezoid_profile(start: float, target: float, *, vbas: float, velo: float,
 
     The motor starts at ``vbas``, ramps to ``velo`` in ``accl`` seconds, cruises, and ramps
     back down to ``vbas`` before stopping exactly on ``target``. Short moves never reach
-    ``velo`` (triangular profile). ``accl <= 0`` or ``vbas >= velo`` means no ramps.
+    ``velo`` (triangular profile). ``accl <= 0``, ``vbas >= velo`` or an acceleration above
+    :data:`MAX_ACCEL` means no ramps.
     """
     check_finite(start=start, target=target, vbas=vbas, velo=velo, accl=accl)
     if velo <= 0:
@@ -109,12 +149,13 @@ def trapezoid_profile(start: float, target: float, *, vbas: float, velo: float,
     sign = 1.0 if target >= start else -1.0
     if distance == 0.0:
         return Profile(t0, start, target, (), math.inf, vbas)
-    if accl <= 0 or vbas >= velo:
+    accel = (velo - vbas) / accl if accl > 0 else math.inf
+    if vbas >= velo or not accel <= MAX_ACCEL:
         seg = Segment(t0, start, sign * velo, 0.0, distance / velo)
         return Profile(t0, start, target, (seg,), math.inf, vbas)
 
-    accel = (velo - vbas) / accl
-    ramp_distance = (velo * velo - vbas * vbas) / (2.0 * accel)
+    ramp_time = (velo - vbas) / accel
+    ramp_distance = (velo + vbas) * 0.5 * ramp_time     # no velo**2: no overflow
     segments = []
     if 2.0 * ramp_distance >= distance:
         peak = math.sqrt(vbas * vbas + accel * distance)
@@ -124,15 +165,19 @@ def trapezoid_profile(start: float, target: float, *, vbas: float, velo: float,
         t_mid = t0 + t_ramp
         segments.append(Segment(t_mid, up.position(t_mid), sign * peak, -sign * accel, t_ramp))
     else:
-        up = Segment(t0, start, sign * vbas, sign * accel, accl)
+        up = Segment(t0, start, sign * vbas, sign * accel, ramp_time)
         segments.append(up)
-        t_cruise = t0 + accl
+        t_cruise = t0 + ramp_time
         cruise_dt = (distance - 2.0 * ramp_distance) / velo
         cruise = Segment(t_cruise, up.position(t_cruise), sign * velo, 0.0, cruise_dt)
         segments.append(cruise)
         t_down = t_cruise + cruise_dt
-        segments.append(Segment(t_down, cruise.position(t_down), sign * velo, -sign * accel, accl))
-    return Profile(t0, start, target, tuple(segments), accel, vbas)
+        segments.append(Segment(t_down, cruise.position(t_down), sign * velo, -sign * accel,
+                                ramp_time))
+    profile = Profile(t0, start, target, tuple(segments), accel, vbas)
+    if not all(math.isfinite(v) for s in segments for v in s):
+        raise ValueError(f"move {start:g} -> {target:g} at {velo:g}/s cannot be computed")
+    return profile
 
 
 @dataclass(frozen=True)
@@ -161,43 +206,6 @@ class Calibration:
         return "DLLM", dial
 
 
-def within_dial_limits(dial: float, dllm: float, dhlm: float, tolerance: float = 1e-9) -> bool:
-    """Motor-record soft-limit test; DLLM == DHLM == 0 disables the limits."""
-    if dllm == 0.0 and dhlm == 0.0:
-        return True
-    return dllm - tolerance <= dial <= dhlm + tolerance
-
-
-class Msta(enum.IntFlag):
-    """MSTA bits at their motor-record positions."""
-
-    DIRECTION = 1 << 0    #: last raw direction was positive
-    DONE = 1 << 1
-    PLUS_LS = 1 << 2
-    HOME_LS = 1 << 3
-    POSITION = 1 << 5     #: closed-loop position control
-    HOME = 1 << 7         #: at home
-    PRESENT = 1 << 8      #: encoder present
-    PROBLEM = 1 << 9
-    MOVING = 1 << 10
-    GAIN_SUPPORT = 1 << 11
-    COMM_ERR = 1 << 12
-    MINUS_LS = 1 << 13
-    HOMED = 1 << 14
-
-
-def msta_word(*, done: bool, moving: bool, positive: bool, plus_ls: bool, minus_ls: bool,
-              homed: bool, at_home: bool) -> int:
-    """Compose the MSTA value from the simulated controller state."""
-    word = Msta.POSITION
-    for flag, on in ((Msta.DONE, done), (Msta.MOVING, moving), (Msta.DIRECTION, positive),
-                     (Msta.PLUS_LS, plus_ls), (Msta.MINUS_LS, minus_ls),
-                     (Msta.HOMED, homed), (Msta.HOME, at_home), (Msta.HOME_LS, at_home)):
-        if on:
-            word |= flag
-    return int(word)
-
-
 def check_finite(**values: Optional[float]) -> None:
     """Raise ``ValueError`` naming the first value that is not a finite number."""
     for name, value in values.items():
@@ -207,30 +215,3 @@ def check_finite(**values: Optional[float]) -> None:
             raise ValueError(f"{name} must be a number, not {value!r}") from None
         if not ok:
             raise ValueError(f"{name} must be finite, not {value}")
-
-
-def validate_setting(name: str, number: float, what: str, *, vmax: float, vbas: float,
-                     velo: float) -> float:
-    """``number`` as motor-record field ``name`` accepts it, or ``ValueError`` saying why.
-
-    Speeds and times must be positive, never above ``vmax`` (when set); ``VELO >= VBAS``;
-    ``PREC`` is an integer 0..15.
-    """
-    check_finite(**{what: number})
-    if name in ("VELO", "HVEL", "JVEL", "ACCL", "MRES"):
-        if number <= 0:
-            raise ValueError(f"{what} must be > 0, not {number}")
-        if name in ("VELO", "HVEL", "JVEL") and vmax > 0 and number > vmax:
-            raise ValueError(f"{what}: {number} exceeds VMAX={vmax}")
-        if name == "VELO" and number < vbas:
-            raise ValueError(f"{what}: {number} is below VBAS={vbas}")
-    elif name in ("VBAS", "VMAX", "JAR", "RDBD"):
-        if number < 0:
-            raise ValueError(f"{what} must be >= 0, not {number}")
-        if name == "VBAS" and number > velo:
-            raise ValueError(f"{what}: {number} exceeds VELO={velo}")
-    elif name == "PREC":
-        if not 0 <= number <= 15 or number != int(number):
-            raise ValueError(f"{what}: precision must be an integer 0..15, not {number}")
-        return int(number)
-    return number

@@ -1,123 +1,103 @@
-"""Real-time motion of one axis: a dial position following trapezoid profiles.
+"""Real-time motion of one simulated axis: travel along trapezoid profiles, stop at switches.
 
-:class:`Mover` owns the asyncio task that advances the position along the current
-:class:`~iocs.motor.motion.Profile` and calls back into the record to publish it. A new target during
-a move decelerates to rest first and then moves on, as the motor record does.
+:class:`Mover` is the controller of one axis (like motorSim): it moves a dial position along
+:class:`~iocs.motor.motion.Profile` s, calling ``on_tick(direction)`` at a fixed rate so the
+record can publish the readback. Hard limit switches (in dial units) stop any motion dead at
+the switch, and a move further into an active switch does not start. A tick that fails is
+logged and the motion still ends where it is, at rest: the axis never stays "moving".
 """
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Optional, Tuple
 
 from .motion import Profile, trapezoid_profile
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Mover"]
 
 
 class Mover:
-    """Moves a dial position along trapezoid profiles; one asyncio task while in motion.
+    """One axis: a dial position, the profile it follows, and the limit switches."""
 
-    ``on_start()`` runs when motion begins, ``on_tick(direction)`` at every update,
-    ``on_finish(direction, restarting)`` when a motion ends (``restarting``: another follows at
-    once) and ``on_idle()`` once the task has ended.
-    """
-
-    def __init__(self, period: float, *, on_start: Callable[[], Awaitable[None]],
-                 on_tick: Callable[[int], Awaitable[None]],
-                 on_finish: Callable[[int, bool], Awaitable[None]],
-                 on_idle: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, period: float, on_tick: Callable[[int], Awaitable[None]], *,
+                 switches: Tuple[float, float] = (-math.inf, math.inf)) -> None:
         self.period = period
         self.position = 0.0
         self.profile: Optional[Profile] = None
-        self.pending = False                 # a target waits (SPMG Pause) for Go/Move
-        self.settled = asyncio.Event()       # set while idle with nothing pending
-        self.settled.set()
-        self._on_start, self._on_tick = on_start, on_tick
-        self._on_finish, self._on_idle = on_finish, on_idle
-        self._queued: Optional[tuple] = None   # (target, vbas, velo, accl) after a deceleration
-        self._task: Optional[asyncio.Task] = None
-        self._restart = False
-        self._following = False
+        self.switches = switches             #: (low, high) dial positions of the switches
+        self.direction = 0                   #: direction of the last travel (+1 / -1)
+        self.hit_switch = False              #: the last travel ended on a switch
+        self._on_tick = on_tick
 
     @property
     def moving(self) -> bool:
-        return self._task is not None
+        return self.profile is not None
 
-    def start(self, target: float, *, vbas: float, velo: float, accl: float) -> None:
-        """Move to ``target``; if in motion, decelerate to rest first."""
+    def switch_state(self) -> Tuple[bool, bool]:
+        """(low switch, high switch) pressed at the current position."""
+        low, high = self.switches
+        return self.position <= low, self.position >= high
+
+    def shift(self, delta: float) -> None:
+        """Redefine the dial position by ``delta`` (set position): the switches stay put."""
+        self.position += delta
+        low, high = self.switches
+        self.switches = (low + delta, high + delta)
+
+    def _clip(self, profile: Profile) -> Profile:
+        low, high = self.switches
+        if profile.direction > 0 and profile.target > high:
+            return profile.truncated(max(high, profile.start))
+        if profile.direction < 0 and profile.target < low:
+            return profile.truncated(min(low, profile.start))
+        return profile
+
+    async def travel(self, target: float, *, vbas: float, velo: float, accl: float) -> None:
+        """Move to ``target`` (or the switch on the way); return at rest."""
+        low, high = self.switches
+        direction = (target > self.position) - (target < self.position)
+        self.hit_switch = False
+        if (direction > 0 and self.position >= high) or (direction < 0 and self.position <= low):
+            self.hit_switch = True           # into a pressed switch: the controller refuses
+            self.direction = direction
+            return
         now = time.monotonic()
-        self.settled.clear()
-        self.pending = False
-        if self.profile is not None and self.profile.done(now):
-            self.position = self.profile.target     # the task has not woken up yet
-        if self.profile is not None and not self.profile.done(now):
-            self.profile = self.profile.decelerated(now)
-            self._queued = (target, vbas, velo, accl)
-        else:
-            self.profile = trapezoid_profile(self.position, target, vbas=vbas, velo=velo,
-                                             accl=accl, t0=now)
-            self._queued = None
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
-        elif not self._following:
-            self._restart = True                    # the task is finishing: go round again
+        self.profile = self._clip(trapezoid_profile(self.position, target, vbas=vbas,
+                                                    velo=velo, accl=accl, t0=now))
+        self.direction = self.profile.direction or self.direction
+        try:
+            await self._follow()
+        finally:
+            self.profile = None
+            pressed_low, pressed_high = self.switch_state()
+            self.hit_switch = (direction > 0 and pressed_high) or (direction < 0 and pressed_low)
 
     def stop(self) -> None:
-        """Decelerate to rest; forget any queued target."""
-        now = time.monotonic()
-        self._queued = None
-        if self.profile is not None and not self.profile.done(now):
-            self.profile = self.profile.decelerated(now)
-
-    def hold(self) -> None:
-        """A target waits for a later :meth:`start` (SPMG Pause)."""
-        self.pending = True
-        self.settled.clear()
-
-    def release(self) -> None:
-        """Nothing waits any more; when idle, puts waiting for completion return."""
-        self.pending = False
-        if not self.moving:
-            self.settled.set()
-
-    async def _run(self) -> None:
-        try:
-            while True:
-                self._restart = False
-                await self._on_start()
-                self._following = True
-                try:
-                    await self._follow()
-                finally:
-                    self._following = False
-                await self._on_finish(self.profile.direction if self.profile else 0,
-                                      self._restart)
-                if not self._restart:
-                    break
-        finally:
-            self._task = None
-            self.profile = None
-            if not self.pending:
-                self.settled.set()
-        await self._on_idle()
+        """Decelerate to rest (the travel in progress returns when stopped)."""
+        if self.profile is not None:
+            self.profile = self._clip(self.profile.decelerated(time.monotonic()))
 
     async def _follow(self) -> None:
         next_tick = time.monotonic()
         while True:
             now = time.monotonic()
             profile = self.profile
-            if profile.done(now):
-                self.position = profile.target
-                if self._queued is None:
-                    return
-                target, vbas, velo, accl = self._queued
-                self._queued = None
-                self.profile = trapezoid_profile(self.position, target, vbas=vbas, velo=velo,
-                                                 accl=accl, t0=now)
-                continue
+            if profile is None or profile.done(now):
+                if profile is not None:
+                    self.position = profile.target
+                return
             self.position = profile.position(now)
-            await self._on_tick(profile.direction)
+            try:
+                await self._on_tick(profile.direction)
+            except Exception:                 # publishing must never strand the axis
+                logger.exception("publishing the position failed; stopping the motion")
+                self.position = profile.position(time.monotonic())
+                return
             next_tick += self.period
             if next_tick <= now:
                 next_tick = now + self.period
