@@ -5,9 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := procServ:procserv Xvfb:xvfb
+# Debian packages: procServ, a virtual screen for headless tests, the X libraries Qt's xcb
+# platform plugin needs to open a window on a real screen, xdotool to find that window.
+DEBS := procserv xvfb xdotool libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+        libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
+        libxcb-cursor0 libgl1 libegl1 libfontconfig1 libdbus-1-3
 
-.PHONY: test demo docs bench deps system-deps clean
+.PHONY: test demo docs bench deps system-deps lint fuzz clean
 
 deps: system-deps $(STAMP)
 
@@ -20,28 +24,42 @@ $(STAMP): setup.cfg pyproject.toml | $(PY)
 	touch $@
 
 system-deps:
-	@missing=""; for pair in $(DEBS); do \
-	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	@missing=""; for pkg in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
-test: deps docs
+test: deps docs lint
 	$(PY) -m pytest tests
 
-# Sphinx with warnings as errors; the screenshot comes from the headless display.
+lint: deps
+	$(VENV)/bin/ruff check iocs pydm_widgets tests benchmarks docs
+	$(VENV)/bin/mypy
+
+# More property-based examples than make test runs (PVCHART_FUZZ_EXAMPLES, default 1000).
+fuzz: deps
+	PVCHART_FUZZ_EXAMPLES=$${PVCHART_FUZZ_EXAMPLES:-1000} $(PY) -m pytest tests/test_fuzz.py
+
+# Sphinx with warnings as errors; the screenshots and plots come from the code.
 docs: deps
-	$(PY) docs/make_screenshot.py docs/_generated/display.png
+	$(PY) docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
+	$(PY) docs/make_plots.py docs/_generated
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
-# IOCs under procServ, then the display (headless: rendered to demo.png); IOCs stop after.
+# Local-mode IOCs under procServ, the demo moves and the display (no screen: demo.png); the
+# IOCs it started stop after, IOCs that were already running stay.
 demo: deps
-	@$(VENV)/bin/pvchart-iocs start && \
-	trap '$(VENV)/bin/pvchart-iocs stop' EXIT && \
-	$(VENV)/bin/pvchart-display
+	$(VENV)/bin/pvchart-demo
 
 bench: deps
-	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in benchmarks/*.py; do case $$b in */stack.py) continue;; esac; \
+	  echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache demo.png run
+	@if [ -x $(VENV)/bin/pvchart-iocs ] && [ -f run/launcher.json ]; then \
+	  $(VENV)/bin/pvchart-iocs status >/dev/null 2>&1; rc=$$?; \
+	  if [ $$rc -ne 4 ] && [ $$rc -ne 2 ]; then \
+	    echo "IOCs still run from run/: 'pvchart-iocs stop' first"; exit 1; fi; fi
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache demo.png run

@@ -9,7 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 project = "pvchart"
 author = "pvchart developers"
-release = "0.1.0"
+import iocs  # noqa: E402
+release = iocs.__version__
 extensions = ["sphinx.ext.autodoc", "numpydoc", "pvdocs"]
 numpydoc_show_class_members = False
 autodoc_member_order = "bysource"

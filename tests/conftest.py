@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from iocs.common.caenv import client_env, free_port
+from iocs.common.caenv import IocPorts, client_env, free_port
 
-# Before anything loads libca: one server port per IOC role, all on loopback.
-SLOTS = {role: free_port() for role in ("motor", "chart", "aux")}
+# Before anything loads libca: CA and PVA ports per IOC role, all on loopback.
+SLOTS = {role: IocPorts.allocate() for role in ("motor", "chart", "aux")}
 REPEATER_PORT = free_port()
 os.environ.update(client_env(SLOTS.values(), REPEATER_PORT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,8 +19,9 @@ from tests.harness import IocProcess, unique_prefix  # noqa: E402
 @pytest.fixture(scope="session", autouse=True)
 def ca_repeater(tmp_path_factory):
     """A loopback CA repeater for the session, so clients notice restarted IOCs quickly."""
-    proc = IocProcess("repeater", ["-m", "iocs.ops.repeater"], SLOTS["aux"], REPEATER_PORT,
-                      tmp_path_factory.mktemp("repeater"), ready_pv=None)
+    proc = IocProcess("repeater", ["-m", "iocs.ops.repeater", "--host", "127.0.0.1"],
+                      SLOTS["aux"], REPEATER_PORT, tmp_path_factory.mktemp("repeater"),
+                      ready_pv=None)
     proc.start()
     yield proc
     proc.stop()
@@ -68,11 +69,12 @@ def chart_ioc(start_ioc, motor_ioc, prefix, tmp_path):
 
 @pytest.fixture
 def launcher(tmp_path, prefix, request):
-    """IOCs under real procServ via the launcher, on this session's ports (not yet started)."""
+    """Local-mode IOCs under real procServ via the launcher, on this session's ports (not
+    yet started)."""
     from iocs.ops.launcher import Launcher
-    holdoff = getattr(request, "param", 1.0)
-    launched = Launcher(tmp_path / "run", prefix=prefix, motor_port=SLOTS["motor"],
-                        chart_port=SLOTS["chart"], repeater_port=REPEATER_PORT,
-                        holdoff=holdoff)
+    holdoff = getattr(request, "param", 1)
+    launched = Launcher(tmp_path / "run", local=True, prefix=prefix,
+                        ports={"motor": SLOTS["motor"], "chart": SLOTS["chart"]},
+                        repeater_port=REPEATER_PORT, holdoff=holdoff)
     yield launched
     launched.stop()

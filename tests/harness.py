@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional
 
-from iocs.common.caenv import server_env
+from iocs.common.caenv import IocPorts, server_env
 
 _counter = itertools.count()
 
@@ -48,14 +48,14 @@ def caget_fresh(pv: str, timeout: float = 2.0, **kwargs):
 class IocProcess:
     """One IOC subprocess on its own loopback port, with a log file, stopped by PID."""
 
-    def __init__(self, role: str, args: List[str], port: int, repeater_port: int,
-                 workdir: Path, *, ready_pv: Optional[str], peers: Iterable[int] = ()):
+    def __init__(self, role: str, args: List[str], ports: IocPorts, repeater_port: int,
+                 workdir: Path, *, ready_pv: Optional[str], peers: Iterable[IocPorts] = ()):
         self.role = role
         self.args = args
-        self.port = port
+        self.ports = ports
         self.workdir = Path(workdir)
         self.ready_pv = ready_pv
-        self.env = server_env(port, list(peers), repeater_port)
+        self.env = server_env(ports, list(peers), repeater_port)
         self.proc: Optional[subprocess.Popen] = None
         self.starts = 0
 

@@ -8,13 +8,14 @@ from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 from caproto.sync.client import write as ca_write
 
-from iocs.chart.render import COLORS
+from iocs.chart.render import DISCONNECTED_COLOR
 from tests.harness import caget_fresh, wait_until
 
 
 def frame(prefix):
     """(UniqueId, image array (h, w, 3) or (h, w)) read consistently from the IOC."""
     c = f"{prefix}chart:"
+    wait_until(lambda: (caget_fresh(c + "UniqueId_RBV") or 0) > 0, 10, "a first frame")
     while True:
         uid = caget_fresh(c + "UniqueId_RBV")
         s0, s1, s2 = (caget_fresh(c + f"ArraySize{i}_RBV") for i in range(3))
@@ -28,7 +29,7 @@ def frame(prefix):
 
 
 def red_pixels(img):
-    r, g, b = (int(COLORS[3][i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(DISCONNECTED_COLOR[i:i + 2], 16) for i in (1, 3, 5))
     return int(np.sum((abs(img[..., 0].astype(int) - r) < 30) & (img[..., 1] < 90)
                       & (img[..., 2] < 90)))
 

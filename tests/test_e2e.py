@@ -12,8 +12,8 @@ from pydm.widgets.line_edit import PyDMLineEdit
 from pydm.widgets.pushbutton import PyDMPushButton
 from qtpy.QtCore import Qt
 
-from iocs.ops.display import open_display
-from iocs.ops.launcher import _alive
+from iocs.ops.display import DEFAULT_MACROS, open_display
+from iocs.ops.processes import alive as _alive
 from pydm_widgets.pvimage import PVImage
 from tests.harness import caget_fresh, qimage_rgb, wait_until
 
@@ -25,7 +25,7 @@ def image_array(widget):
 @pytest.fixture
 def display(qtbot, launcher, prefix):
     launcher.start()
-    d = open_display(prefix)
+    d = open_display(dict(DEFAULT_MACROS, P=prefix))
     qtbot.addWidget(d)
     d.resize(1100, 620)
     d.show()
@@ -82,7 +82,7 @@ def test_chart_ioc_crash_is_restarted_and_the_display_recovers(qtbot, display, l
     assert launcher.status()["chart"]["restarts"] == 1
 
 
-@pytest.mark.parametrize("launcher", [3.0], indirect=True)    # a 3 s gap to observe
+@pytest.mark.parametrize("launcher", [3], indirect=True)      # a 3 s gap to observe
 def test_motor_ioc_crash_shows_disconnect_then_everything_recovers(qtbot, display, launcher,
                                                                    prefix):
     chart = display.findChild(PVImage, "chart")
@@ -109,27 +109,43 @@ def test_stop_leaves_no_process_behind(launcher):
     for name in ("motor", "chart"):
         pids += [launcher.procserv_pid(name), *launcher.child_pids(name)]
     assert len(pids) == 4 and all(_alive(p) for p in pids)
-    assert launcher.stop() == ["chart", "motor"]
+    assert launcher.stop() == ["chart", "motor"]      # the session's repeater stays
     assert not any(_alive(p) for p in pids)
     assert launcher.status()["motor"]["children"] == []
 
 
-def test_headless_display_renders_a_screenshot_with_the_motor_trace(launcher, prefix, tmp_path):
+def test_headless_display_captures_without_writing_a_pv(launcher, prefix, tmp_path):
     import subprocess
     import sys
 
     from qtpy.QtGui import QImage
-
-    from iocs.chart.render import ChartRenderer
     launcher.start()
-    out = tmp_path / "demo.png"
+    before = {f: caget_fresh(f"{prefix}motor.{f}") for f in ("VAL", "RBV", "DMOV")}
+    seen = []
+    watchers = [epics.PV(f"{prefix}motor.{f}", auto_monitor=True,
+                         callback=lambda value=None, **kw: seen.append(value))
+                for f in ("VAL", "DMOV")]
+    out = tmp_path / "shot.png"
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     r = subprocess.run([sys.executable, "-m", "iocs.ops.display", "--run-dir",
-                        str(launcher.run_dir), "--prefix", prefix], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=180)
+                        str(launcher.run_dir), "--prefix", prefix, "--screenshot", str(out)],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert str(out) in r.stdout
-    pixels = qimage_rgb(QImage(str(out)))
-    blue = np.array(ChartRenderer.color_of(0))
-    trace = np.all(np.abs(pixels.astype(int) - blue) < 30, axis=-1)
-    assert trace.sum() > 200          # the RBV trace of the demo's moves is on the chart
+    assert str(out) in r.stdout and not QImage(str(out)).isNull()
+    assert {f: caget_fresh(f"{prefix}motor.{f}") for f in before} == before
+    assert len(seen) == 2                       # the initial values only: nothing written
+    for w in watchers:
+        w.clear_callbacks()
+
+
+def test_wrong_prefix_is_a_fast_one_line_error(launcher, tmp_path):
+    import subprocess
+    import sys
+    launcher.start(["repeater", "motor"])
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "iocs.ops.display", "--run-dir",
+                        str(launcher.run_dir), "--prefix", "NO:SUCH:", "--screenshot",
+                        str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and time.monotonic() - t0 < 15
+    assert r.stderr.count("\n") == 1 and "NO:SUCH:" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout

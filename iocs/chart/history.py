@@ -1,20 +1,32 @@
-"""Pure per-source time series: bounded ring buffers over a time window.
+"""Pure per-source history: bounded ring buffers of (time, value, alarm severity).
 
 A gap (a source disconnected) is stored as a NaN sample, so any line drawn through the data
-breaks there.
+breaks there. A source whose updates carry more than one element (a waveform) keeps its latest
+array instead of a time series.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["TimeSeries", "History"]
+__all__ = ["TimeSeries", "Waveform", "History", "Samples"]
+
+
+@dataclass
+class Samples:
+    """What one source holds now: times (epoch s), values, severities; ``array`` for waveforms."""
+
+    t: np.ndarray
+    y: np.ndarray
+    severity: np.ndarray
+    array: bool = False
 
 
 class TimeSeries:
-    """Samples ``(t, y)`` of one source, oldest first, at most ``capacity`` of them."""
+    """Samples ``(t, y, severity)`` of one source, oldest first, at most ``capacity`` of them."""
 
     def __init__(self, capacity: int = 200_000) -> None:
         if capacity < 2:
@@ -22,6 +34,7 @@ class TimeSeries:
         self.capacity = capacity
         self._t = np.empty(capacity * 2, dtype=np.float64)
         self._y = np.empty(capacity * 2, dtype=np.float64)
+        self._s = np.zeros(capacity * 2, dtype=np.int8)
         self._start = 0
         self._end = 0
         self.version = 0        #: increases on every change
@@ -29,18 +42,19 @@ class TimeSeries:
     def __len__(self) -> int:
         return self._end - self._start
 
-    def append(self, t: float, y: float) -> None:
+    def append(self, t: float, y: float, severity: int = 0) -> None:
         """Add a sample; out-of-order times are clamped to the last one."""
         if self._end == len(self._t):
             # Slide the live part to the front; amortised O(1) per sample.
             n = len(self)
-            self._t[:n] = self._t[self._start:self._end]
-            self._y[:n] = self._y[self._start:self._end]
+            for buf in (self._t, self._y, self._s):
+                buf[:n] = buf[self._start:self._end]
             self._start, self._end = 0, n
         if len(self) and t < self._t[self._end - 1]:
             t = self._t[self._end - 1]
         self._t[self._end] = t
         self._y[self._end] = y
+        self._s[self._end] = severity
         self._end += 1
         if len(self) > self.capacity:
             self._start += 1
@@ -50,7 +64,7 @@ class TimeSeries:
         """Mark a break (disconnection) at time ``t``."""
         if len(self) and math.isnan(self._y[self._end - 1]):
             return
-        self.append(t, math.nan)
+        self.append(t, math.nan, 3)
 
     def trim(self, before: float) -> None:
         """Forget samples older than ``before``, keeping one to draw the line in from."""
@@ -64,11 +78,12 @@ class TimeSeries:
         self._start = self._end = 0
         self.version += 1
 
-    def arrays(self, since: float = -math.inf) -> Tuple[np.ndarray, np.ndarray]:
-        """Copies of the times and values from just before ``since`` on."""
+    def samples(self, since: float = -math.inf) -> Samples:
+        """Copies of the samples from just before ``since`` on."""
         t = self._t[self._start:self._end]
-        i = max(int(np.searchsorted(t, since, side="left")) - 1, 0)
-        return t[i:].copy(), self._y[self._start + i:self._end].copy()
+        i = self._start + max(int(np.searchsorted(t, since, side="left")) - 1, 0)
+        return Samples(self._t[i:self._end].copy(), self._y[i:self._end].copy(),
+                       self._s[i:self._end].copy())
 
     @property
     def last(self) -> Optional[Tuple[float, float]]:
@@ -77,25 +92,56 @@ class TimeSeries:
         return float(self._t[self._end - 1]), float(self._y[self._end - 1])
 
 
+class Waveform:
+    """The latest array of a waveform source, with its time and severity."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.y = np.zeros(0)
+        self.severity = 0
+        self.version = 0
+
+    def set(self, t: float, y: np.ndarray, severity: int) -> None:
+        self.t, self.y, self.severity = t, np.array(y, dtype=np.float64), severity
+        self.version += 1
+
+    def samples(self) -> Samples:
+        n = len(self.y)
+        return Samples(np.full(n, self.t), self.y.copy(), np.full(n, self.severity, np.int8),
+                       array=True)
+
+
 class History:
-    """Time series of several named sources over a window of ``window`` seconds."""
+    """Histories of several named sources over a window of ``window`` seconds."""
 
     def __init__(self, sources: Iterable[str] = (), window: float = 60.0,
                  capacity: int = 200_000) -> None:
         self.window = window
         self.capacity = capacity
         self.series: Dict[str, TimeSeries] = {}
+        self.waveforms: Dict[str, Waveform] = {}
         self.set_sources(sources)
+
+    @property
+    def names(self) -> Tuple[str, ...]:
+        return tuple(self.series)
 
     def set_sources(self, sources: Iterable[str]) -> None:
         """Keep the series of sources that stay, start empty ones for new sources."""
-        self.series = {name: self.series.get(name) or TimeSeries(self.capacity)
-                       for name in sources}
+        names = list(sources)
+        self.series = {n: self.series.get(n) or TimeSeries(self.capacity) for n in names}
+        self.waveforms = {n: w for n, w in self.waveforms.items() if n in self.series}
 
-    def add(self, source: str, t: float, y: float) -> None:
-        series = self.series.get(source)
-        if series is not None:
-            series.append(t, y)
+    def add(self, source: str, t: float, value: np.ndarray, severity: int = 0) -> None:
+        """A new value: one element extends the time series, more replace the waveform."""
+        if source not in self.series:
+            return
+        if len(value) > 1:
+            self.waveforms.setdefault(source, Waveform()).set(t, value, severity)
+            return
+        self.waveforms.pop(source, None)
+        if len(value):
+            self.series[source].append(t, float(value[0]), severity)
 
     def gap(self, source: str, t: float) -> None:
         series = self.series.get(source)
@@ -109,15 +155,23 @@ class History:
     def clear(self) -> None:
         for series in self.series.values():
             series.clear()
+        self.waveforms.clear()
 
     @property
     def version(self) -> Tuple[int, ...]:
-        return tuple(s.version for s in self.series.values())
+        return tuple(s.version for s in self.series.values()) + tuple(
+            w.version for w in self.waveforms.values())
 
-    def snapshot(self, now: float) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
-        """Per source: times relative to ``now`` (s, <= 0) and values within the window."""
+    def data_versions(self) -> Dict[str, int]:
+        """Per source, a number that changes whenever its data does."""
+        return {n: (self.waveforms[n].version, s.version) if n in self.waveforms else
+                s.version for n, s in self.series.items()}
+
+    def samples(self, now: float) -> Dict[str, Samples]:
+        """Per source: what is within the window (times in epoch seconds) or its waveform."""
         out = {}
         for name, series in self.series.items():
-            t, y = series.arrays(now - self.window)
-            out[name] = (t - now, y)
+            wave = self.waveforms.get(name)
+            out[name] = wave.samples() if wave is not None else \
+                series.samples(now - self.window)
         return out

@@ -2,86 +2,75 @@
 
 ``<prefix>.choices`` (Insert / Retract / blank) shows which named position the motor is at,
 within ``.tolerance``, and moves the motor there when written; ``<prefix>.jog`` = 1 moves the
-motor out by ``.jog_step`` and back, then resets to 0. Positions and tolerance persist through
-autosave. The motor is reached only through CA (its ``.RBV`` and ``.VAL``).
+motor out by ``.jog_step`` and back, then returns to 0 (also when the motor refuses). The motor
+is reached only through CA (its ``.RBV`` and ``.VAL``), as this IOC: access security on the
+motor IOC applies to this IOC's host and user, so restrict ``choices``/``jog`` with this
+IOC's own access-security file. A motor that refuses a move (SPMG=Stop, DISA, limits) is
+reported at once with its reason.
 """
 from __future__ import annotations
 
-import argparse
-import asyncio
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from caproto import ChannelType, SkipWrite
 from caproto.asyncio.client import Context
 from caproto.server import PVGroup
 
-from ..common.autosave import AutosaveFile
-from ..common.camonitor import RemotePV
-from ..common.channels import RECORD_TYPE_MAP, as_scalar, field, finite_float
+from ..common.camonitor import RemotePV, RemoteWriteError
+from ..common.tasks import TaskSet
+from ..common.channels import (RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, field,
+                               is_action)
+from .settings import PRESETS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PresetsGroup", "add_preset_arguments"]
+__all__ = ["PresetsGroup", "MOVE_TIMEOUT"]
 
 CHOICES = ("Insert", "Retract", "")
-SAVED = ("insert_pos", "retract_pos", "tolerance", "jog_step")
+#: Longest a named move may take before it is reported as failed (s).
+MOVE_TIMEOUT = 300.0
+
+
+async def _setting(group: "PresetsGroup", instance: Any, value: Any) -> Any:
+    return await group.apply_setting(instance, value)
 
 
 class PresetsGroup(PVGroup):
     """Named positions (``.choices``) and jog (``.jog``) of one motor."""
 
     type_map = RECORD_TYPE_MAP
+    type_map_read_only = RECORD_TYPE_MAP_READ_ONLY
 
     choices = field("choices", "", "Named position the motor is at; write one to move there",
                     dtype=ChannelType.ENUM, enum_strings=CHOICES)
     jog = field("jog", 0, "Write 1: move out by jog_step and back, then 0")
-    insert_pos = field("insert_pos", 10.0, "Position named Insert", precision=3)
-    retract_pos = field("retract_pos", 0.0, "Position named Retract", precision=3)
-    tolerance = field("tolerance", 0.01, "How close counts as at a named position",
-                      precision=4)
-    jog_step = field("jog_step", 1.0, "Distance of the jog's outward move", precision=3)
     motor_connected = field("motor_connected", 0, "1 while the motor answers", read_only=True)
+    for _s in PRESETS:
+        locals()[_s.name] = _s.pvproperty(f".{_s.name}").putter(_setting)
+    del _s
 
-    def __init__(self, prefix: str, *, motor: str, autosave: Optional[AutosaveFile] = None,
-                 insert: float = 10.0, retract: float = 0.0, tolerance: float = 0.01,
-                 jog_step: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, prefix: str, *, motor: str, values: Optional[Dict[str, Any]] = None,
+                 on_change: Optional[Callable[[], None]] = None, **kwargs: Any) -> None:
         super().__init__(prefix, **kwargs)
         self.motor = motor
-        self.autosave = autosave
-        self._initial = dict(insert_pos=insert, retract_pos=retract, tolerance=tolerance,
-                             jog_step=jog_step)
+        self.initial = dict(PRESETS.defaults(), **(values or {}))
+        self.on_change = on_change or (lambda: None)
         self.rbv: Optional[RemotePV] = None
         self.val: Optional[RemotePV] = None
+        self._tasks = TaskSet(f"{prefix} named positions")
 
-    @staticmethod
-    def options_from(args: argparse.Namespace) -> Dict[str, float]:
-        return dict(insert=args.insert, retract=args.retract, tolerance=args.tolerance,
-                    jog_step=args.jog_step)
+    def settings(self) -> Dict[str, Any]:
+        return {s.name: getattr(self, s.name).value for s in PRESETS}
 
-    async def restore(self) -> None:
-        """Settings from autosave (validated), else the command line's."""
-        saved = self.autosave.load() if self.autosave else {}
-        for name in SAVED:
-            value = saved.get(name, self._initial[name])
-            try:
-                await getattr(self, name).write(value)
-            except Exception as ex:
-                logger.warning("ignoring %s=%r: %s", name, value, ex)
-                await getattr(self, name).write(self._initial[name])
-
-    def _save(self) -> None:
-        if self.autosave is None:
-            return
-        try:
-            self.autosave.save({name: getattr(self, name).value for name in SAVED})
-        except (OSError, ValueError) as ex:
-            logger.error("autosave failed: %s", ex)
+    async def restore(self, values: Dict[str, Any]) -> None:
+        """Show ``values`` (validated already) in the setting PVs."""
+        for name, value in dict(self.initial, **values).items():
+            await getattr(self, name).write(value, verify_value=False)
 
     # ---- motor over CA --------------------------------------------------------------------
-    @choices.startup
-    async def choices(self, instance, async_lib):
-        context = Context()
+    async def connect(self, context: Context) -> None:
+        """Watch the motor through the IOC's client context."""
         self.val = await RemotePV(context, f"{self.motor}.VAL").start()
         self.rbv = await RemotePV(context, f"{self.motor}.RBV", on_value=self._on_rbv,
                                   on_connection=self._on_connection).start()
@@ -95,45 +84,46 @@ class PresetsGroup(PVGroup):
                 return name
         return ""
 
-    async def _show(self) -> None:
+    async def show(self) -> None:
         connected = bool(self.rbv and self.rbv.connected)
         name = self._named(self.rbv.value if connected else None)
         if self.choices.value != name:
             await self.choices.write(name, verify_value=False)
         if self.motor_connected.value != int(connected):
-            await self.motor_connected.write(int(connected))
+            await self.motor_connected.write(int(connected), verify_value=False)
 
-    def _on_rbv(self, name: str, t: float, value: float) -> None:
-        self._loop_task(self._show())
+    def _on_rbv(self, name: str, t: float, values: Any, severity: int) -> None:
+        self._schedule_show()
 
     def _on_connection(self, name: str, connected: bool) -> None:
-        self._loop_task(self._show())
+        self._schedule_show()
 
-    @staticmethod
-    def _loop_task(coro) -> None:
-        asyncio.get_running_loop().create_task(coro)
+    def _schedule_show(self) -> None:
+        self._tasks.start(self.show())
 
     async def _move(self, target: float, what: str) -> None:
         if self.val is None or not self.val.connected:
             raise ConnectionError(f"{self.motor} is not connected: cannot {what}")
         try:
-            await self.val.write(target)
+            await self.val.write(target, timeout=MOVE_TIMEOUT)
+        except RemoteWriteError as ex:
+            raise RuntimeError(f"{what}: {self.motor} refused {target:g}: {ex}") from None
         except Exception as ex:
             raise RuntimeError(f"{what}: moving {self.motor} to {target:g} failed: "
                                f"{ex}") from None
 
     @choices.putter
-    async def choices(self, instance, value):
+    async def choices(self, instance: Any, value: str) -> Any:
         if value == "Insert":
             await self._move(self.insert_pos.value, "Insert")
         elif value == "Retract":
             await self._move(self.retract_pos.value, "Retract")
-        await self._show()
+        await self.show()
         return SkipWrite
 
     @jog.putter
-    async def jog(self, instance, value):
-        if not as_scalar(value):
+    async def jog(self, instance: Any, value: Any) -> int:
+        if not is_action(value, instance.pvname):
             return 0
         if self.rbv is None or self.rbv.value is None or not self.rbv.connected:
             raise ConnectionError(f"{self.motor} is not connected: cannot jog")
@@ -141,34 +131,16 @@ class PresetsGroup(PVGroup):
         await instance.write(1, verify_value=False)
         try:
             await self._move(home + self.jog_step.value, "jog out")
-        finally:
             await self._move(home, "jog back")
+        finally:
+            await instance.write(0, verify_value=False)
         return 0
 
-    # ---- settings -------------------------------------------------------------------------
-    async def _setting(self, instance, value):
+    async def apply_setting(self, instance: Any, value: Any) -> Any:
         name = instance.pvname.rsplit(".", 1)[1]
-        number = finite_float(value, instance.pvname)
-        if name == "tolerance" and number <= 0:
-            raise ValueError(f"{instance.pvname} must be > 0, not {number}")
-        if name == "jog_step" and number == 0:
-            raise ValueError(f"{instance.pvname} must not be 0")
+        number = PRESETS[name].coerce(value, instance.pvname)
         await instance.write(number, verify_value=False)
-        self._save()
+        self.on_change()
         if self.rbv is not None:
-            await self._show()
+            await self.show()
         return number
-
-    for _name in SAVED:
-        locals()[_name].putter(_setting)
-    del _name
-
-
-def add_preset_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--motor", default=None,
-                        help="motor record for named positions and jog (<prefix>motor)")
-    parser.add_argument("--insert", type=float, default=10.0, help="Insert position (10)")
-    parser.add_argument("--retract", type=float, default=0.0, help="Retract position (0)")
-    parser.add_argument("--tolerance", type=float, default=0.01,
-                        help="at-position tolerance (0.01)")
-    parser.add_argument("--jog-step", type=float, default=1.0, help="jog distance (1)")

@@ -35,6 +35,7 @@ def ioc_parser(prog: str, description: str,
                                              supported_async_libs=("asyncio",))
     parser.prog = prog
     parser.epilog = None
+    parser.allow_abbrev = False          # an option is named in full, or not at all
     for action in parser._actions:
         if action.dest == "prefix":
             action.help = f"PV prefix (default: {DEFAULT_PREFIX})"

@@ -45,6 +45,7 @@ class Setting:
     max_length: int = 0               #: text: longest value (0: a 40-character CA string)
     check: Optional[Callable[[Any], Any]] = None   #: further validation / normalisation
     read_only: bool = False
+    shown_default: Optional[str] = None   #: the default as help shows it (if not literal)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,12 +83,14 @@ class Setting:
         return f"{low}..{high}" if (low or high) else ""
 
     # ---- command line --------------------------------------------------------------------
-    def argparse_type(self) -> Callable[[str], Any]:
+    def argparse_type(self, keep_text: bool = False) -> Callable[[str], Any]:
+        """Validation for argparse; ``keep_text``: a valid value stays the text it was."""
         def parse(text: str) -> Any:
             try:
-                return self.coerce(text, self.option)
+                value = self.coerce(text, self.option)
             except ValueError as ex:
                 raise argparse.ArgumentTypeError(str(ex).split(": ", 1)[-1]) from None
+            return text if keep_text else value
         parse.__name__ = self.kind     # argparse names the type in its messages
         return parse
 
@@ -98,7 +101,8 @@ class Setting:
         elif self.range_text():
             parts.append(f"{self.range_text()}{' ' + self.units if self.units else ''}"
                          f"{', clamped' if self.clamp else ''}")
-        parts.append(f"default: {self.default if self.default != '' else '(none)'}")
+        shown = self.shown_default if self.shown_default is not None else self.default
+        parts.append(f"default: {shown if shown != '' else '(none)'}")
         return "; ".join(parts).replace("%", "%%")
 
     # ---- PV ------------------------------------------------------------------------------
@@ -170,17 +174,18 @@ class SettingsTable:
         return [s for s in self.rows if s.option]
 
     # ---- command line --------------------------------------------------------------------
-    def add_arguments(self, parser: argparse.ArgumentParser, *,
-                      only: Optional[Iterable[str]] = None, suppress: bool = False) -> None:
-        """An option per setting that has one; ``suppress``: absent options stay absent."""
-        wanted = set(only) if only is not None else None
+    def add_arguments(self, parser: Any, *, forward: bool = False) -> None:
+        """An option per setting that has one.
+
+        ``forward`` (for a launcher passing options on): absent options stay absent and valid
+        values stay the text they were given as.
+        """
         for s in self.options():
-            if wanted is not None and s.name not in wanted:
-                continue
-            kwargs: Dict[str, Any] = dict(dest=s.name, type=s.argparse_type(), help=s.help(),
-                                          default=argparse.SUPPRESS if suppress else s.default)
-            if s.kind == "menu":
-                kwargs["metavar"] = "{" + ",".join(s.choices) + "}"
+            kwargs: Dict[str, Any] = dict(dest=s.name, type=s.argparse_type(forward),
+                                          help=s.help(),
+                                          default=argparse.SUPPRESS if forward else s.default)
+            kwargs["metavar"] = ("{" + ",".join(s.choices) + "}" if s.kind == "menu" else
+                                 s.option.lstrip("-").upper().replace("-", "_"))
             parser.add_argument(s.option, **kwargs)
 
     def from_args(self, args: argparse.Namespace) -> Dict[str, Any]:

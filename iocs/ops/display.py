@@ -1,50 +1,89 @@
-"""``pvchart-display``: open ``displays/chart.ui`` in PyDM, or render it headless to a PNG.
+"""``pvchart-display``: open the chart display in PyDM, or capture it headless as a PNG.
 
-``displays/chart.ui`` names the default ``BEAMLINE:`` PVs, so ``pydm displays/chart.ui`` works
-as it is; ``--prefix X:`` serves a copy pointing at ``X:``. CA settings come from the
-launcher's run directory (``run/ca.env``) when there is one, and
-``EPICS_CA_MAX_ARRAY_BYTES`` gets a default large enough for chart frames.
-With no screen (no ``$DISPLAY``) or with ``--screenshot``, the display is rendered offscreen
-once the chart shows the motor moving, saved as a PNG, and the program exits.
+The display (``chart.ui``, installed with the package) takes PyDM macros ``P`` (prefix,
+default ``BEAMLINE:``), ``M`` (motor record, ``motor``), ``C`` (chart IOC, ``chart``) and ``S``
+(named positions, ``SERVER``); ``--prefix`` and ``--macro`` pass them to ``pydm``. Channel
+Access settings are the environment's (the site's); ``--run-dir`` uses those of local-mode IOCs
+started from that directory instead, and says so. With no screen (no ``$DISPLAY``) or with
+``--screenshot``, the display is rendered offscreen once its chart shows a frame and saved as
+a PNG: a capture only, it never writes a PV. A prefix no IOC answers for is reported within
+five seconds.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
+import warnings
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from ..common.caenv import ensure_max_array_bytes
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DISPLAY_UI", "ui_for_prefix", "open_display", "render_screenshot", "main"]
+__all__ = ["data_path", "display_file", "open_display", "render_screenshot", "check_iocs",
+           "main", "DEFAULT_MACROS"]
 
-DISPLAY_UI = Path(__file__).resolve().parents[2] / "displays" / "chart.ui"
-DEFAULT_PREFIX = "BEAMLINE:"
-
-
-def ui_for_prefix(prefix: str = DEFAULT_PREFIX) -> Path:
-    """``chart.ui``, or a temporary copy of it whose PVs start with ``prefix``."""
-    if prefix == DEFAULT_PREFIX:
-        return DISPLAY_UI
-    text = DISPLAY_UI.read_text().replace(DEFAULT_PREFIX, prefix)
-    folder = Path(tempfile.mkdtemp(prefix="pvchart-display-"))
-    path = folder / "chart.ui"
-    path.write_text(text)
-    return path
+DEFAULT_MACROS = {"P": "BEAMLINE:", "M": "motor", "C": "chart", "S": "SERVER"}
+CHECK_TIMEOUT = 5.0
 
 
-def open_display(prefix: str = DEFAULT_PREFIX):
-    """The chart display as a PyDM ``Display`` (a QApplication must exist)."""
+def data_path(kind: str) -> Path:
+    """The installed ``displays`` or ``deploy`` folder (package data, or the source tree)."""
+    package = Path(__file__).resolve().parents[1]          # .../iocs
+    for candidate in (package / kind, package.parent / kind):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"pvchart's {kind} folder is not installed beside {package}")
+
+
+def display_file(name: str = "chart.ui") -> Path:
+    return data_path("displays") / name
+
+
+def macros_for(prefix: Optional[str] = None, extra: Optional[List[str]] = None) -> Dict[str, str]:
+    """The display's macros: defaults, ``--prefix`` and ``--macro NAME=VALUE`` options."""
+    macros = dict(DEFAULT_MACROS)
+    if prefix is not None:
+        macros["P"] = prefix
+    for item in extra or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--macro {item!r}: expected NAME=VALUE")
+        macros[name.strip()] = value.strip()
+    return macros
+
+
+def open_display(macros: Optional[Dict[str, str]] = None, name: str = "chart.ui"):
+    """The display as a PyDM ``Display`` (a QApplication must exist)."""
     from pydm import Display
-    return Display(ui_filename=str(ui_for_prefix(prefix)))
+    return Display(ui_filename=str(display_file(name)), macros=dict(macros or DEFAULT_MACROS))
+
+
+def check_iocs(macros: Dict[str, str], timeout: float = CHECK_TIMEOUT) -> None:
+    """Raise ``RuntimeError`` (one line) unless the motor and chart IOCs answer."""
+    import epics
+    p = macros["P"]
+    wanted = {f"{p}{macros['C']}:UniqueId_RBV": "chart IOC",
+              f"{p}{macros['M']}.RTYP": "motor IOC"}
+    pvs = {name: epics.PV(name) for name in wanted}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not all(pv.connected for pv in pvs.values()):
+        epics.poll(evt=0.01, iot=0.05)
+    missing = [f"{what} ({name})" for name, what in wanted.items() if not pvs[name].connected]
+    for pv in pvs.values():
+        pv.disconnect()
+    if missing:
+        addr = os.environ.get("EPICS_CA_ADDR_LIST", "") or "(broadcast)"
+        raise RuntimeError(f"no answer within {timeout:g} s from {' and '.join(missing)}; "
+                           f"is the prefix right and are the IOCs running? "
+                           f"EPICS_CA_ADDR_LIST={addr}")
 
 
 def _process_until(condition: Callable[[], bool], timeout: float) -> bool:
@@ -59,31 +98,21 @@ def _process_until(condition: Callable[[], bool], timeout: float) -> bool:
     return condition()
 
 
-def render_screenshot(path: Path, prefix: str = DEFAULT_PREFIX,
-                     moves: tuple = (4.0, -3.0, 1.5), timeout: float = 60.0) -> Path:
-    """Show the display offscreen, move the motor through ``moves``, save a PNG of it."""
+def render_screenshot(path: Path, macros: Dict[str, str], timeout: float = 60.0,
+                      frames: int = 3) -> Path:
+    """Show the display offscreen until its chart has shown ``frames`` frames; save a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qtpy.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (keep alive)
-    import epics
 
     from pydm_widgets.pvimage import PVImage
-    display = open_display(prefix)
+    display = open_display(macros)
     display.resize(1100, 620)
     display.show()
     chart = display.findChild(PVImage, "chart")
-    if not _process_until(lambda: chart.frames_shown > 0, timeout):
-        raise RuntimeError(f"no chart frame from {prefix}chart: within {timeout:g} s "
-                           "(are the IOCs running? try 'pvchart-iocs status')")
-    motor = f"{prefix}motor"
-    for target in moves:
-        epics.caput(f"{motor}.VAL", target, wait=False)
-        _process_until(lambda: epics.caget(f"{motor}.DMOV", use_monitor=False) == 0, 5)
-        if not _process_until(lambda: epics.caget(f"{motor}.DMOV", use_monitor=False) == 1,
-                              timeout):
-            raise RuntimeError(f"{motor} did not finish its move to {target}")
-    shown = chart.frames_shown
-    _process_until(lambda: chart.frames_shown >= shown + 3, 5)   # the last move on screen
+    if not _process_until(lambda: chart.frames_shown >= frames, timeout):
+        raise RuntimeError(f"no chart frame from {macros['P']}{macros['C']}: within "
+                           f"{timeout:g} s")
     path = Path(path)
     if not display.grab().save(str(path)):
         raise RuntimeError(f"could not write {path}")
@@ -93,35 +122,72 @@ def render_screenshot(path: Path, prefix: str = DEFAULT_PREFIX,
     return path.resolve()
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pvchart-display", allow_abbrev=False,
+        description="Open the pvchart display in PyDM, or capture it headless as a PNG.")
+    parser.add_argument("--prefix", default=None,
+                        help=f"IOC prefix, the display's macro P (default: "
+                             f"{DEFAULT_MACROS['P']})")
+    parser.add_argument("--macro", action="append", default=[], metavar="NAME=VALUE",
+                        help="a display macro: P prefix, M motor record, C chart IOC, "
+                             "S named positions (default: " +
+                             ", ".join(f"{k}={v}" for k, v in DEFAULT_MACROS.items()) + ")")
+    parser.add_argument("--run-dir", type=Path, default=None,
+                        help="use the CA settings of local-mode IOCs started from this "
+                             "directory (default: the environment's)")
+    parser.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
+                        help="render offscreen to this PNG and exit (default without a "
+                             "screen: pvchart-display.png)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds to wait for the first chart frames (default: 60)")
+    parser.add_argument("--ui-path", action="store_true",
+                        help="print the path of the installed chart.ui and exit")
+    return parser
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """``pvchart-display``."""
-    parser = argparse.ArgumentParser(prog="pvchart-display", description=__doc__.splitlines()[0])
-    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="IOC prefix (BEAMLINE:)")
-    parser.add_argument("--run-dir", type=Path, default=Path(os.environ.get(
-        "PVCHART_RUN_DIR", "run")), help="launcher run directory for CA settings (./run)")
-    parser.add_argument("--screenshot", type=Path, default=None,
-                        help="render offscreen to this PNG and exit (default with no "
-                             "screen: demo.png)")
-    parser.add_argument("--timeout", type=float, default=60.0)
+    parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if (args.run_dir / "launcher.json").exists():
-        from .launcher import Launcher
-        launcher = Launcher.from_run_dir(args.run_dir)
+    if args.ui_path:
+        print(display_file())
+        return 0
+    try:
+        macros = macros_for(args.prefix, args.macro)
+    except ValueError as ex:
+        parser.error(str(ex))
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    if args.run_dir is not None:
+        from .launcher import Launcher, LauncherError
+        try:
+            launcher = Launcher.from_run_dir(args.run_dir)
+        except LauncherError as ex:
+            print(f"pvchart-display: {ex}", file=sys.stderr)
+            return 2
         os.environ.update(launcher.client_env())
+        print(f"using the CA settings of the {'local' if launcher.local else 'site'}-mode "
+              f"IOCs in {launcher.run_dir}")
     ensure_max_array_bytes()
+    warnings.filterwarnings("ignore", module="epics")    # a get timeout is our error
+    try:
+        check_iocs(macros)
+    except RuntimeError as ex:
+        print(f"pvchart-display: {ex}", file=sys.stderr)
+        return 2
     if args.screenshot is None and not os.environ.get("DISPLAY"):
-        args.screenshot = Path("demo.png")
+        args.screenshot = Path("pvchart-display.png")
     if args.screenshot is not None:
         try:
-            path = render_screenshot(args.screenshot, args.prefix, timeout=args.timeout)
+            path = render_screenshot(args.screenshot, macros, timeout=args.timeout)
         except RuntimeError as ex:
             print(f"pvchart-display: {ex}", file=sys.stderr)
             return 2
-        print(f"no screen: rendered the display offscreen to {path}")
+        print(f"rendered the display offscreen to {path}")
         return 0
     pydm = shutil.which("pydm") or str(Path(sys.executable).with_name("pydm"))
-    return subprocess.call([pydm, "--hide-nav-bar", str(ui_for_prefix(args.prefix))])
+    return subprocess.call([pydm, "--hide-nav-bar", "-m", json.dumps(macros),
+                            str(display_file())])
 
 
 if __name__ == "__main__":

@@ -1,209 +1,224 @@
-"""``pvchart-iocs start|stop|status``: the IOCs under procServ, as control rooms run them.
+"""``pvchart-iocs start|stop|status|env``: the IOCs under procServ, as control rooms run them.
 
-One procServ per IOC (CA repeater, motor IOC, chart IOC): auto-restart after a 1 s holdoff, a
-timestamped log per IOC, the console on a unix socket in the run directory (never on a
-network port), procServ pid and info files beside it. ``stop`` ends each procServ and then its
-child by PID (SIGTERM, then SIGKILL), so no IOC is ever orphaned. ``run/ca.env`` holds the CA
-settings clients need to reach these IOCs (``. run/ca.env``).
+One procServ per IOC (CA repeater, motor IOC, chart IOC), started only for the IOCs named
+(default: all), so a site runs the motor IOC on one host and the chart IOC on another.
+procServ restarts a crashed IOC after a 1 s holdoff, logs it with timestamps and keeps its
+console on a unix socket (mode 0600, or 0660 for ``--console-group``) in a private run
+directory. Site mode (the default) hands the IOCs the EPICS environment it was given; ``--local``
+keeps everything on loopback with private ports (see :mod:`iocs.common.caenv`).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
-from ..common.caenv import client_env, server_env
+from ..common.caenv import CLIENT_KEYS, IocPorts, client_env, server_env, site_env
+from ..common.iocmain import DEFAULT_PREFIX
+from ..common.logs import STAMPED_ENV
+from .processes import alive, children_of, end, udp_port_in_use, verified_procserv, wait_for
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IocSpec", "Launcher", "main"]
+__all__ = ["Launcher", "NAMES", "LOCAL_PORTS", "LOCAL_REPEATER_PORT", "LauncherError"]
 
-ENV_KEYS = ("EPICS_CA_ADDR_LIST", "EPICS_CA_AUTO_ADDR_LIST", "EPICS_CA_SERVER_PORT",
-            "EPICS_CA_REPEATER_PORT", "EPICS_CA_MAX_ARRAY_BYTES")
-
-
-@dataclass
-class IocSpec:
-    """One process to run under procServ."""
-
-    name: str
-    args: List[str]
-    port: int                 # its CA server port (0 for the repeater)
+NAMES = ("repeater", "motor", "chart")
+MODULES = {"repeater": "iocs.ops.repeater", "motor": "iocs.motor", "chart": "iocs.chart"}
+#: Local mode's default loopback ports (away from the site's 5064..5076).
+LOCAL_PORTS = {"motor": IocPorts(15064), "chart": IocPorts(15066, 15075, 15076)}
+LOCAL_REPEATER_PORT = 15065
 
 
-def _alive(pid: Optional[int]) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:                                   # a zombie is not alive
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def children_of(pid: int) -> List[int]:
-    """PIDs whose parent is ``pid`` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def udp_port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
-def _wait(predicate, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+class LauncherError(RuntimeError):
+    """Something the operator must fix; the message says what."""
 
 
 class Launcher:
     """The IOCs of one pvchart installation, run from ``run_dir``."""
 
-    def __init__(self, run_dir: Path, *, prefix: str = "BEAMLINE:", motor_port: int = 5064,
-                 chart_port: int = 5066, repeater_port: int = 5065, holdoff: float = 1.0,
-                 autosave_dir: Optional[Path] = None, python: str = sys.executable) -> None:
+    def __init__(self, run_dir: Path, *, local: bool = False, prefix: str = DEFAULT_PREFIX,
+                 ports: Optional[Dict[str, IocPorts]] = None,
+                 repeater_port: Optional[int] = None, holdoff: float = 1.0,
+                 autosave_dir: Optional[Path] = None, console_group: Optional[str] = None,
+                 python: str = sys.executable) -> None:
         self.run_dir = Path(run_dir).resolve()
+        self.local = local
         self.prefix = prefix
-        self.ports = {"motor": motor_port, "chart": chart_port}
-        self.repeater_port = repeater_port
+        self.ports = dict(LOCAL_PORTS, **(ports or {})) if local else {}
+        self.repeater_port = repeater_port or (
+            LOCAL_REPEATER_PORT if local else int(os.environ.get("EPICS_CA_REPEATER_PORT",
+                                                                 5065)))
         self.holdoff = holdoff
         self.autosave_dir = Path(autosave_dir or self.run_dir / "autosave").resolve()
+        self.console_group = console_group
         self.python = python
+        self.log_offsets: Dict[str, int] = {}
 
+    # ---- the run directory ----------------------------------------------------------------
     @classmethod
     def from_run_dir(cls, run_dir: Path) -> "Launcher":
         """The launcher that started the IOCs in ``run_dir`` (its saved settings)."""
-        saved = json.loads((Path(run_dir) / "launcher.json").read_text())
-        return cls(run_dir, **saved)
+        try:
+            saved = json.loads((Path(run_dir) / "launcher.json").read_text())
+            launcher = cls(run_dir, local=saved["local"], prefix=saved["prefix"],
+                           ports={k: IocPorts(*v) for k, v in saved["ports"].items()},
+                           repeater_port=saved["repeater_port"], holdoff=saved["holdoff"],
+                           autosave_dir=Path(saved["autosave_dir"]),
+                           console_group=saved.get("console_group"), python=saved["python"])
+            launcher.log_offsets = dict(saved.get("log_offsets", {}))
+        except (OSError, ValueError, KeyError, TypeError) as ex:
+            raise LauncherError(f"no usable launcher settings in {run_dir} ({ex}); were "
+                                "the IOCs started from here?") from None
+        return launcher
 
-    def specs(self) -> List[IocSpec]:
-        p = self.prefix
-        return [
-            IocSpec("repeater", ["-m", "iocs.ops.repeater"], 0),
-            IocSpec("motor", ["-m", "iocs.motor", "--prefix", p, "--axes", "motor",
-                              "--autosave-dir", str(self.autosave_dir)], self.ports["motor"]),
-            IocSpec("chart", ["-m", "iocs.chart", "--prefix", p, "--autosave-dir",
-                              str(self.autosave_dir)], self.ports["chart"]),
-        ]
+    def _save(self) -> None:
+        (self.run_dir / "launcher.json").write_text(json.dumps(dict(
+            local=self.local, prefix=self.prefix,
+            ports={k: [p.ca, p.pva, p.pva_udp] for k, p in self.ports.items()},
+            repeater_port=self.repeater_port, holdoff=self.holdoff,
+            autosave_dir=str(self.autosave_dir), console_group=self.console_group,
+            python=self.python, log_offsets=self.log_offsets), indent=1))
 
-    def client_env(self, base: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-        """Environment for a CA client (PyDM, pyepics, ...) of these IOCs."""
-        return client_env(self.ports.values(), self.repeater_port, base)
-
-    def _path(self, name: str, kind: str) -> Path:
+    def path(self, name: str, kind: str) -> Path:
         return self.run_dir / f"{name}.{kind}"
 
+    def _prepare_run_dir(self) -> None:
+        mode = 0o750 if self.console_group else 0o700
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.run_dir, mode)
+        if self.console_group:
+            shutil.chown(self.run_dir, group=self.console_group)
+        self.autosave_dir.mkdir(parents=True, exist_ok=True)
+
+    # ---- environments ---------------------------------------------------------------------
+    def client_env(self, base: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+        """Environment for a CA/PVA client (PyDM, pyepics, ...) of these IOCs."""
+        if not self.local:
+            return site_env(base)
+        return client_env(self.ports.values(), self.repeater_port, base)
+
+    def env_text(self) -> str:
+        """Shell lines giving a client what it needs (``pvchart-iocs env``, ``run/ca.env``)."""
+        env = self.client_env()
+        if not self.local:
+            return ("# site mode: clients use the site's EPICS settings (broadcast search, "
+                    "EPICS_CA_ADDR_LIST as the site sets it)\n"
+                    f"export EPICS_CA_MAX_ARRAY_BYTES='{env['EPICS_CA_MAX_ARRAY_BYTES']}'\n")
+        return "".join(f"export {k}='{env[k]}'\n" for k in CLIENT_KEYS)
+
+    def server_env(self, name: str) -> Dict[str, str]:
+        if self.local:
+            own = self.ports.get(name, IocPorts(self.ports["motor"].ca))
+            peers = [p for n, p in self.ports.items() if n != name]
+            env = server_env(own, peers, self.repeater_port)
+        else:
+            env = site_env()
+        env[STAMPED_ENV] = "1"                # procServ stamps every line
+        return env
+
+    def command(self, name: str, ioc_args: Sequence[str] = ()) -> List[str]:
+        module = ["-m", MODULES[name]]
+        if name == "repeater":
+            return module + (["--host", "127.0.0.1"] if self.local else [])
+        return module + ["--prefix", self.prefix, "--autosave-dir", str(self.autosave_dir),
+                         *ioc_args]
+
+    def ready_pv(self, name: str) -> Optional[str]:
+        return {"motor": f"{self.prefix}motor.RTYP",
+                "chart": f"{self.prefix}chart:UniqueId_RBV"}.get(name)
+
+    # ---- what runs ------------------------------------------------------------------------
     def procserv_pid(self, name: str) -> Optional[int]:
-        try:
-            pid = int(self._path(name, "pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        return pid if _alive(pid) else None
+        return verified_procserv(self.path(name, "pid"))
 
     def child_pids(self, name: str) -> List[int]:
         pid = self.procserv_pid(name)
         return children_of(pid) if pid else []
 
+    def running(self) -> List[str]:
+        return [n for n in NAMES if self.procserv_pid(n)]
+
     # ---- start ----------------------------------------------------------------------------
-    def start(self, wait: bool = True, timeout: float = 60.0) -> None:
-        """Start every IOC not already running; with ``wait``, until each answers on CA."""
+    def start(self, names: Sequence[str] = NAMES,
+              ioc_args: Optional[Dict[str, List[str]]] = None, wait: bool = True,
+              timeout: float = 60.0) -> List[str]:
+        """Start the named IOCs not already running; returns those started."""
         if shutil.which("procServ") is None:
-            raise RuntimeError("procServ not found: install Debian's 'procserv' package")
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.autosave_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "launcher.json").write_text(json.dumps(dict(
-            prefix=self.prefix, motor_port=self.ports["motor"], chart_port=self.ports["chart"],
-            repeater_port=self.repeater_port, holdoff=self.holdoff,
-            autosave_dir=str(self.autosave_dir), python=self.python), indent=1))
-        env = self.client_env()
-        (self.run_dir / "ca.env").write_text("".join(f"export {k}='{env[k]}'\n"
-                                                     for k in ENV_KEYS))
-        for spec in self.specs():
-            if self.procserv_pid(spec.name):
-                logger.info("%s already running under procServ", spec.name)
+            raise LauncherError("procServ not found: install Debian's 'procserv' package")
+        self._check_mode()
+        self._prepare_run_dir()
+        started = []
+        for name in names:
+            if self.procserv_pid(name):
+                logger.info("%s already running under procServ", name)
                 continue
-            if spec.name == "repeater" and udp_port_in_use(self.repeater_port):
+            if name == "repeater" and udp_port_in_use(
+                    self.repeater_port, "127.0.0.1" if self.local else ""):
                 logger.info("a CA repeater already listens on port %d; using it",
                             self.repeater_port)
                 continue
-            if spec.port and udp_port_in_use(spec.port):
-                raise RuntimeError(f"{spec.name}: CA port {spec.port} is in use on 127.0.0.1 "
-                                   "(another IOC?); choose another port")
-            self._start_one(spec)
+            self._start_one(name, (ioc_args or {}).get(name, []))
+            started.append(name)
+        self._save()
+        self.path("ca", "env").write_text(self.env_text())
         if wait:
-            self.wait_ready(timeout)
+            self.wait_ready([n for n in started if self.ready_pv(n)], timeout)
+        return started
 
-    def _start_one(self, spec: IocSpec) -> None:
-        peers = [p for p in self.ports.values() if p != spec.port]
-        env = server_env(spec.port or self.ports["motor"], peers, self.repeater_port)
-        repo = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = repo + os.pathsep + env.get("PYTHONPATH", "")
-        for stale in ("sock", "pid", "info"):
-            self._path(spec.name, stale).unlink(missing_ok=True)
-        cmd = ["procServ", "--quiet", "--holdoff", str(self.holdoff),
-               "--logfile", str(self._path(spec.name, "log")), "--logstamp",
-               "--pidfile", str(self._path(spec.name, "pid")),
-               "--info-file", str(self._path(spec.name, "info")),
-               "--name", spec.name, "--chdir", str(self.run_dir),
-               f"unix:{self._path(spec.name, 'sock')}", self.python, *spec.args]
-        subprocess.run(cmd, env=env, check=True, stdin=subprocess.DEVNULL)
-        if not _wait(lambda: self.procserv_pid(spec.name) and self.child_pids(spec.name), 10):
-            raise RuntimeError(f"{spec.name} did not start; see {self._path(spec.name, 'log')}")
-        logger.info("%s started under procServ (console: %s)", spec.name,
-                    self._path(spec.name, "sock"))
-
-    def ready_pvs(self) -> Dict[str, str]:
-        return {"motor": f"{self.prefix}motor.RTYP", "chart": f"{self.prefix}chart:UniqueId_RBV"}
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait until each IOC answers a CA read."""
-        from caproto.sync.client import read
-        saved = {k: os.environ.get(k) for k in ENV_KEYS}
-        os.environ.update({k: v for k, v in self.client_env().items() if k in ENV_KEYS})
+    def _check_mode(self) -> None:
         try:
-            for name, pv in self.ready_pvs().items():
+            previous = Launcher.from_run_dir(self.run_dir)
+        except LauncherError:
+            return
+        running = previous.running()
+        if running and previous.local != self.local:
+            mode = "local" if previous.local else "site"
+            raise LauncherError(f"{', '.join(running)} run from {self.run_dir} in {mode} "
+                                "mode; stop them first or use another --run-dir")
+        self.log_offsets.update(previous.log_offsets)
+
+    def _start_one(self, name: str, ioc_args: Sequence[str]) -> None:
+        for stale in ("sock", "pid", "info"):
+            self.path(name, stale).unlink(missing_ok=True)
+        log = self.path(name, "log")
+        self.log_offsets[name] = log.stat().st_size if log.exists() else 0
+        group = self.console_group or ""
+        perms = "0660" if self.console_group else "0600"
+        cmd = ["procServ", "--quiet", "--holdoff", str(max(int(self.holdoff), 1)),
+               "--logfile", str(log), "--logstamp", "--pidfile", str(self.path(name, "pid")),
+               "--info-file", str(self.path(name, "info")), "--name", name,
+               "--chdir", str(self.run_dir),
+               f"unix::{group}:{perms}:{self.path(name, 'sock')}",
+               self.python, *self.command(name, ioc_args)]
+        subprocess.run(cmd, env=self.server_env(name), check=True, stdin=subprocess.DEVNULL)
+        if not wait_for(lambda: self.procserv_pid(name) and self.child_pids(name), 10):
+            raise LauncherError(f"{name} did not start; see {log}")
+        logger.info("%s started under procServ (console: %s)", name, self.path(name, "sock"))
+
+    def wait_ready(self, names: Sequence[str], timeout: float = 60.0) -> None:
+        """Wait until each named IOC answers a CA read."""
+        from caproto.sync.client import read
+        env = self.client_env()
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            for name in names:
+                pv = self.ready_pv(name)
+
                 def answers() -> bool:
                     try:
-                        read(pv, timeout=1.0, repeater=False)   # the launcher runs one
+                        read(pv, timeout=1.0, repeater=False)
                         return True
                     except Exception:
                         return False
-                if not _wait(answers, timeout, 0.2):
-                    raise RuntimeError(f"{name} IOC does not answer {pv}; see "
-                                       f"{self._path(name, 'log')}")
+                if not wait_for(answers, timeout, 0.2):
+                    raise LauncherError(f"{name} IOC does not answer {pv}; see "
+                                        f"{self.path(name, 'log')}")
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -212,88 +227,46 @@ class Launcher:
                     os.environ[k] = v
 
     # ---- stop -----------------------------------------------------------------------------
-    def stop(self, timeout: float = 10.0) -> List[str]:
-        """Stop every procServ and its child by PID; returns what was stopped."""
+    def stop(self, names: Sequence[str] = NAMES, timeout: float = 10.0) -> List[str]:
+        """Stop the named procServs and their IOCs, by verified PID; returns those stopped."""
         stopped = []
-        for spec in reversed(self.specs()):
-            server = self.procserv_pid(spec.name)
+        for name in reversed([n for n in NAMES if n in names]):
+            server = self.procserv_pid(name)
             if not server:
                 continue
             children = children_of(server)
-            os.kill(server, signal.SIGTERM)      # first, so nothing restarts the child
-            if not _wait(lambda: not _alive(server), timeout / 2):
-                os.kill(server, signal.SIGKILL)
-                _wait(lambda: not _alive(server), timeout / 2)
+            end(server, timeout / 2)             # first, so nothing restarts the child
             for pid in children:
-                if _alive(pid):
-                    os.kill(pid, signal.SIGTERM)
-                    if not _wait(lambda: not _alive(pid), timeout / 2):
-                        os.kill(pid, signal.SIGKILL)
-                        _wait(lambda: not _alive(pid), timeout / 2)
+                if alive(pid):
+                    end(pid, timeout / 2)
             for stale in ("sock", "pid", "info"):
-                self._path(spec.name, stale).unlink(missing_ok=True)
-            stopped.append(spec.name)
+                self.path(name, stale).unlink(missing_ok=True)
+            stopped.append(name)
         return stopped
 
     # ---- status ---------------------------------------------------------------------------
-    def status(self) -> Dict[str, dict]:
+    def restarts(self, name: str) -> int:
+        """Child restarts since the launcher started this procServ (crashes, not starts)."""
+        log = self.path(name, "log")
+        try:
+            with open(log, "rb") as f:
+                f.seek(self.log_offsets.get(name, 0))
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return 0
+        return text.count("Received a sigChild")
+
+    def status(self, names: Sequence[str] = NAMES) -> Dict[str, Dict[str, Any]]:
         out = {}
-        for spec in self.specs():
-            server = self.procserv_pid(spec.name)
-            log = self._path(spec.name, "log")
-            restarts = 0
-            if log.exists():
-                restarts = max(log.read_text(errors="replace").count("Restarting child") - 1, 0)
-            out[spec.name] = {"procserv": server, "children": self.child_pids(spec.name),
-                              "port": spec.port or self.repeater_port, "restarts": restarts,
-                              "console": str(self._path(spec.name, "sock")), "log": str(log)}
+        for name in names:
+            ports = self.ports.get(name)
+            site_port = int(os.environ.get("EPICS_CAS_SERVER_PORT",
+                                           os.environ.get("EPICS_CA_SERVER_PORT", 5064)))
+            port = self.repeater_port if name == "repeater" else \
+                ports.ca if ports else site_port
+            out[name] = {"procserv": self.procserv_pid(name), "children": self.child_pids(name),
+                         "port": port,
+                         "restarts": self.restarts(name),
+                         "console": str(self.path(name, "sock")),
+                         "log": str(self.path(name, "log"))}
         return out
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    """``pvchart-iocs``."""
-    parser = argparse.ArgumentParser(prog="pvchart-iocs", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("start", "stop", "status", "env"))
-    parser.add_argument("--run-dir", type=Path, default=Path(os.environ.get(
-        "PVCHART_RUN_DIR", "run")), help="pid, log, console and env files (default: ./run)")
-    parser.add_argument("--prefix", default="BEAMLINE:")
-    parser.add_argument("--motor-port", type=int, default=5064)
-    parser.add_argument("--chart-port", type=int, default=5066)
-    parser.add_argument("--repeater-port", type=int, default=5065)
-    parser.add_argument("--holdoff", type=float, default=1.0,
-                        help="seconds procServ waits before restarting a crashed IOC")
-    parser.add_argument("--no-wait", action="store_true",
-                        help="start: return before the IOCs answer")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    saved = args.run_dir / "launcher.json"
-    if args.command != "start" and saved.exists():
-        launcher = Launcher.from_run_dir(args.run_dir)
-    else:
-        launcher = Launcher(args.run_dir, prefix=args.prefix, motor_port=args.motor_port,
-                            chart_port=args.chart_port, repeater_port=args.repeater_port,
-                            holdoff=args.holdoff)
-    try:
-        if args.command == "start":
-            launcher.start(wait=not args.no_wait)
-            print(f"IOCs running; CA settings for clients: . {launcher.run_dir / 'ca.env'}")
-        elif args.command == "stop":
-            print("stopped: " + (", ".join(launcher.stop()) or "nothing was running"))
-        elif args.command == "env":
-            env = launcher.client_env()
-            print("".join(f"export {k}='{env[k]}'\n" for k in ENV_KEYS), end="")
-        else:
-            status = launcher.status()
-            for name, s in status.items():
-                state = f"running, pid {s['children']}" if s["children"] else "STOPPED"
-                print(f"{name:9s} {state:24s} procServ {s['procserv'] or '-':>7} "
-                      f"port {s['port']:5d} restarts {s['restarts']}  console {s['console']}")
-            return 0 if all(s["children"] for n, s in status.items() if n != "repeater") else 3
-    except RuntimeError as ex:
-        print(f"pvchart-iocs: {ex}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,22 +1,37 @@
-"""``pvchart-repeater``: a CA repeater bound to 127.0.0.1 only.
+"""``pvchart-repeater``: a CA repeater, for hosts that run none (``caRepeater``) of their own.
 
-``caproto-repeater`` listens on every interface; control-room hosts (and our tests) want the
-repeater on loopback, where the IOCs' beacons and the local clients meet.
+It listens on ``EPICS_CA_REPEATER_PORT`` (default 5065). Site mode binds every interface, so
+beacons from IOCs on other hosts reach the clients on this one; ``--host 127.0.0.1`` (local
+mode) keeps it on loopback.
 """
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 from typing import List, Optional
 
 from caproto.sync.repeater import run
+
+from ..common import logs
 
 __all__ = ["main"]
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """Run the repeater on 127.0.0.1:$EPICS_CA_REPEATER_PORT until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(host="127.0.0.1")
+    """Run the repeater until interrupted."""
+    parser = argparse.ArgumentParser(prog="pvchart-repeater", description=__doc__.split("\n")[0]
+                                     .split(": ", 1)[1])
+    parser.add_argument("--host", default="0.0.0.0",
+                        help="address to bind (default: 0.0.0.0, every interface)")
+    args = parser.parse_args(argv)
+    logs.configure(logging.INFO)
+    logging.getLogger(__name__).info("CA repeater on %s:%s", args.host,
+                                     os.environ.get("EPICS_CA_REPEATER_PORT", "5065"))
+    try:
+        run(host=args.host)
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+"""The ``pvchart-iocs`` command: start, stop, status and env of the IOCs under procServ.
+
+IOC options (``--axes``, ``--sources``, ``--rate``, ...) come from each IOC's settings table
+and go to the IOCs that take them; anything after ``--`` goes to every IOC named. All of it is
+checked against the IOC's own command line before anything starts, so a typo is a usage error
+here, not a restart loop under procServ.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..common.caenv import IocPorts
+from ..common.iocmain import DEFAULT_PREFIX
+from .launcher import LOCAL_PORTS, LOCAL_REPEATER_PORT, NAMES, Launcher, LauncherError
+
+__all__ = ["main", "build_parser"]
+
+#: Options every IOC takes, forwarded as given.
+COMMON = (("-v", "verbose", "count", "more log messages in the IOCs' logs"),
+          ("--list-pvs", "list_pvs", "store_true", "the IOCs log the PVs they serve"))
+
+
+def _tables() -> Dict[str, object]:
+    from ..chart.ioc import OPTIONS as CHART_OPTIONS
+    from ..motor.ioc import OPTIONS as MOTOR_OPTIONS
+    return {"motor": MOTOR_OPTIONS, "chart": CHART_OPTIONS}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pvchart-iocs", allow_abbrev=False,
+        description="Start, stop and watch the pvchart IOCs under procServ.",
+        epilog="Examples: 'pvchart-iocs start --local' (everything on loopback, as make demo); "
+               "'pvchart-iocs start motor' on one host and 'pvchart-iocs start chart "
+               "--sources \"A:m1.RBV,A:m2.RBV\"' on another (site mode); IOC arguments after "
+               "'--' go to every IOC named.")
+    parser.add_argument("command", choices=("start", "stop", "status", "env"),
+                        help="what to do")
+    parser.add_argument("names", nargs="*", metavar="IOC",
+                        help=f"which IOCs: {', '.join(NAMES)} (default: all)")
+    parser.add_argument("--run-dir", type=Path,
+                        default=Path(os.environ.get("PVCHART_RUN_DIR", "run")),
+                        help="pid, log, console and env files (default: $PVCHART_RUN_DIR or "
+                             "./run)")
+    parser.add_argument("--local", action="store_true",
+                        help="loopback only, private ports (default: site mode, the EPICS "
+                             "environment as given)")
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX,
+                        help=f"PV prefix of the IOCs (default: {DEFAULT_PREFIX})")
+    parser.add_argument("--holdoff", type=int, default=1,
+                        help="seconds procServ waits before restarting a crashed IOC "
+                             "(default: 1)")
+    parser.add_argument("--console-group", default=None,
+                        help="group that may use the consoles (default: none; sockets 0600)")
+    parser.add_argument("--autosave-dir", type=Path, default=None,
+                        help="autosave directory (default: <run-dir>/autosave)")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="start: return before the IOCs answer (default: wait)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="start: seconds to wait for the IOCs to answer (default: 60)")
+    local = parser.add_argument_group("local mode ports")
+    for name, ports in LOCAL_PORTS.items():
+        local.add_argument(f"--{name}-port", type=int, default=ports.ca,
+                           help=f"CA port of the {name} IOC (default: {ports.ca})")
+    local.add_argument("--repeater-port", type=int, default=LOCAL_REPEATER_PORT,
+                       help=f"CA repeater port (default: {LOCAL_REPEATER_PORT})")
+    chart = LOCAL_PORTS["chart"]
+    local.add_argument("--pva-port", type=int, default=chart.pva,
+                       help=f"PVA server port of the chart IOC (default: {chart.pva})")
+    local.add_argument("--pva-search-port", type=int, default=chart.pva_udp,
+                       help=f"PVA search port of the chart IOC (default: {chart.pva_udp})")
+    ioc = parser.add_argument_group("IOC options (passed to the IOCs that take them)")
+    for table in _tables().values():
+        table.add_arguments(ioc, forward=True)
+    ioc.add_argument("--motor", dest="motor_record", default=argparse.SUPPRESS,
+                     help="chart: motor record of the named positions (default: "
+                          "<prefix>motor)")
+    ioc.add_argument("--access-file", default=argparse.SUPPRESS,
+                     help="EPICS access-security file for the IOCs (default: none)")
+    ioc.add_argument("--access-group", default=argparse.SUPPRESS,
+                     help="access-security group of the IOCs' PVs (default: DEFAULT)")
+    for flag, dest, action, text in COMMON:
+        ioc.add_argument(flag, dest=dest, action=action, default=argparse.SUPPRESS, help=text)
+    return parser
+
+
+def ioc_arguments(args: argparse.Namespace, names: Sequence[str],
+                  extra: Sequence[str]) -> Dict[str, List[str]]:
+    """The command line of each named IOC, from the options given here."""
+    out: Dict[str, List[str]] = {}
+    for name, table in _tables().items():
+        argv: List[str] = []
+        for s in table.options():
+            if hasattr(args, s.name):
+                argv.append(f"{s.option}={getattr(args, s.name)}")
+        if name == "chart" and hasattr(args, "motor_record"):
+            argv.append(f"--motor={args.motor_record}")
+        for key in ("access_file", "access_group"):
+            if hasattr(args, key):
+                argv.append(f"--{key.replace('_', '-')}={getattr(args, key)}")
+        argv += ["-v"] * getattr(args, "verbose", 0)
+        argv += ["--list-pvs"] if getattr(args, "list_pvs", False) else []
+        out[name] = argv + list(extra)
+    return {n: v for n, v in out.items() if n in names}
+
+
+def check_ioc_arguments(ioc_args: Dict[str, List[str]]) -> None:
+    """Parse each IOC's command line with its own parser: a bad value stops us here."""
+    from ..chart.ioc import build_parser as chart_parser
+    from ..motor.ioc import build_parser as motor_parser
+    parsers = {"motor": motor_parser, "chart": chart_parser}
+    for name, argv in ioc_args.items():
+        parser = parsers[name]()[0]
+        try:
+            parser.parse_args(["--prefix", "X:", *argv])
+        except SystemExit as ex:
+            raise LauncherError(f"the {name} IOC refuses {' '.join(argv)!r} (see above)") \
+                from ex
+
+
+def split_extra(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
+    if "--" in argv:
+        i = list(argv).index("--")
+        return list(argv[:i]), list(argv[i + 1:])
+    return list(argv), []
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``pvchart-iocs``."""
+    ours, extra = split_extra(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(ours)
+    unknown = [n for n in args.names if n not in NAMES]
+    if unknown:
+        parser.error(f"unknown IOC {', '.join(unknown)} (choose from {', '.join(NAMES)})")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    names = args.names or list(NAMES)
+    try:
+        if args.command == "start":
+            launcher = Launcher(
+                args.run_dir, local=args.local, prefix=args.prefix,
+                ports={"motor": IocPorts(args.motor_port),
+                       "chart": IocPorts(args.chart_port, args.pva_port, args.pva_search_port)},
+                repeater_port=args.repeater_port if args.local else None,
+                holdoff=args.holdoff, autosave_dir=args.autosave_dir,
+                console_group=args.console_group)
+            ioc_args = ioc_arguments(args, names, extra)
+            check_ioc_arguments(ioc_args)
+            started = launcher.start(names, ioc_args, wait=not args.no_wait,
+                                     timeout=args.timeout)
+            mode = "local (loopback)" if launcher.local else "site"
+            print(f"started: {', '.join(started) or 'nothing (already running)'}; {mode} "
+                  f"mode; client settings: pvchart-iocs env, or . {launcher.run_dir}/ca.env")
+            return 0
+        launcher = Launcher.from_run_dir(args.run_dir)
+        if args.command == "stop":
+            print("stopped: " + (", ".join(launcher.stop(names)) or "nothing was running"))
+            return 0
+        if args.command == "env":
+            print(launcher.env_text(), end="")
+            return 0
+        return print_status(launcher, names)
+    except LauncherError as ex:
+        print(f"pvchart-iocs: {ex}", file=sys.stderr)
+        return 2
+
+
+def print_status(launcher: Launcher, names: Sequence[str]) -> int:
+    """One line per IOC; exit 0 when all named run, 3 when some do, 4 when none does."""
+    status = launcher.status(names)
+    mode = "local" if launcher.local else "site"
+    for name, s in status.items():
+        state = f"running, pid {' '.join(map(str, s['children']))}" if s["children"] \
+            else "STOPPED"
+        print(f"{name:9s} {state:22s} {mode:5s} procServ {s['procserv'] or '-':>7} "
+              f"port {s['port']:5d} restarts {s['restarts']}  console {s['console']}")
+    up = [n for n, s in status.items() if s["children"]]
+    wanted = [n for n in status if n != "repeater"] or list(status)
+    if all(n in up for n in wanted):
+        return 0
+    return 3 if up else 4
+
+
+if __name__ == "__main__":
+    sys.exit(main())

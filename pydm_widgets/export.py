@@ -1,0 +1,91 @@
+"""ChartExportButton: saves the data behind the chart IOC's picture as a CSV file.
+
+Reads ``<chartPrefix>sources`` and, per trace, ``T<n>:times``, ``T<n>:values`` and
+``T<n>:severity`` once, when clicked (nothing is monitored meanwhile), and writes one row per
+sample: trace, source, ISO time, epoch seconds, value, severity. Channel Access only.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import logging
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+from qtpy.QtCore import Property
+from qtpy.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ChartExportButton", "export_csv", "read_chart_data"]
+
+Series = Tuple[int, str, Sequence[float], Sequence[float], Sequence[int]]
+
+
+def read_chart_data(prefix: str, timeout: float = 5.0) -> List[Series]:
+    """(trace number, source, times, values, severities) of each trace, read now over CA."""
+    import epics
+    prefix = prefix[5:] if prefix.startswith("ca://") else prefix
+    sources = epics.caget(prefix + "sources", as_string=True, timeout=timeout,
+                          use_monitor=False)
+    if sources is None:
+        raise ConnectionError(f"{prefix}sources does not answer")
+    out = []
+    for n, source in enumerate([s for s in str(sources).split(",") if s], start=1):
+        arrays = [epics.caget(f"{prefix}T{n}:{field}", timeout=timeout, use_monitor=False)
+                  for field in ("times", "values", "severity")]
+        if any(a is None for a in arrays):
+            raise ConnectionError(f"{prefix}T{n}: data does not answer")
+        times, values, severity = ([] if a is None or not hasattr(a, "__len__") else a
+                                   for a in arrays)
+        out.append((n, source, times, values, severity))
+    return out
+
+
+def export_csv(path: Path, data: Sequence[Series]) -> int:
+    """Write ``data`` to ``path``; returns the number of samples written."""
+    rows = 0
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["trace", "source", "time", "epoch_s", "value", "severity"])
+        for n, source, times, values, severity in data:
+            for t, v, s in zip(times, values, severity):
+                iso = datetime.datetime.fromtimestamp(float(t)).isoformat(timespec="milliseconds")
+                writer.writerow([n, source, iso, f"{float(t):.6f}", repr(float(v)), int(s)])
+                rows += 1
+    return rows
+
+
+class ChartExportButton(QPushButton):
+    """A button that saves the chart IOC's plotted data (set ``chartPrefix``) as CSV."""
+
+    _qt_designer_ = {"group": "PyDM Input Widgets", "is_container": False}
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__("Save data (CSV)...", parent)
+        self._prefix = ""
+        self.clicked.connect(self._ask_and_save)
+
+    def readChartPrefix(self) -> str:
+        return self._prefix
+
+    def setChartPrefix(self, value: str) -> None:
+        self._prefix = str(value or "")
+
+    chartPrefix = Property(str, readChartPrefix, setChartPrefix)
+
+    def save(self, path: str) -> int:
+        """Read the data now and write it to ``path``; returns the samples written."""
+        return export_csv(Path(path), read_chart_data(self._prefix))
+
+    def _ask_and_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save chart data", "chart.csv",
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            rows = self.save(path)
+        except (OSError, ConnectionError) as ex:
+            QMessageBox.warning(self, "Save chart data", f"Could not save: {ex}")
+            return
+        logger.info("saved %d samples to %s", rows, path)
