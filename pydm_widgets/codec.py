@@ -1,34 +1,39 @@
-"""Pure image decoding: (waveform, width, height, colour mode) -> QImage, or a clear error.
+"""Pure image decoding: (waveform, width, height, colour mode, levels, colormap) -> QImage.
 
 Byte layouts (areaDetector's colour modes, plus RGBA and encoded files):
 
-========  ============================================  ==================
-mode      element order (x fastest)                     zero-copy
-========  ============================================  ==================
-Mono      ``[y][x]``                                    yes (8 and 16 bit)
-RGB1      ``[y][x][c]`` pixel-interleaved               yes
-RGB2      ``[y][c][x]`` row-interleaved                 no (one reorder)
-RGB3      ``[c][y][x]`` plane-interleaved               no (one reorder)
-RGBA      ``[y][x][c]`` with alpha, 4 bytes per pixel   yes
-PNG/JPEG  an encoded file, recognised by its signature  decoded by Qt
-========  ============================================  ==================
+========  ============================================  ==================================
+mode      element order (x fastest)                     shape of an NTNDArray (``pva://``)
+========  ============================================  ==================================
+Mono      ``[y][x]``                                    ``(width, height)``
+RGB1      ``[y][x][c]`` pixel-interleaved               ``(3, width, height)``
+RGB2      ``[y][c][x]`` row-interleaved                 ``(width, 3, height)``
+RGB3      ``[c][y][x]`` plane-interleaved               ``(width, height, 3)``
+RGBA      ``[y][x][c]`` with alpha, 4 bytes per pixel   ``(4, width, height)``
+PNG/JPEG  an encoded file, recognised by its signature  --
+========  ============================================  ==================================
 
-A zero-copy :class:`DecodedImage` keeps the numpy buffer alive as long as its QImage.
+Mono data of any type (8, 16, 32 bit, float) is mapped to 0..255 by *levels*: automatic (the
+frame's own min..max; 8-bit data is shown as it is) or set (``low``..``high``), then through a
+colormap (a 256-entry RGBA table) if one is given. Every image comes out in a 32-bit format,
+which Qt scales and paints fastest.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 from qtpy.QtGui import QImage
 
 __all__ = ["COLOR_MODES", "ImageError", "DecodedImage", "decode", "expected_length",
-           "size_from_ad_dims", "channels_of"]
+           "size_from_ad_dims", "channels_of", "geometry_from_shape", "to_uint8",
+           "colormap_table"]
 
 COLOR_MODES = ("Mono", "RGB1", "RGB2", "RGB3", "RGBA")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
+Levels = Optional[Tuple[float, float]]
 
 
 class ImageError(ValueError):
@@ -41,7 +46,6 @@ class DecodedImage:
 
     image: QImage
     buffer: Optional[np.ndarray] = None
-    copied: bool = False
 
     @property
     def size(self) -> Tuple[int, int]:
@@ -65,7 +69,7 @@ def expected_length(width: int, height: int, mode: str) -> int:
 
 def size_from_ad_dims(size0: int, size1: int, size2: int, mode: str) -> Tuple[int, int]:
     """(width, height) from areaDetector's ArraySize0..2 for a colour mode."""
-    if mode == "RGB1":
+    if mode in ("RGB1", "RGBA"):
         return size1, size2
     if mode == "RGB2":
         return size0, size2
@@ -74,13 +78,54 @@ def size_from_ad_dims(size0: int, size1: int, size2: int, mode: str) -> Tuple[in
     return size0, size1
 
 
+def geometry_from_shape(shape: Sequence[int]) -> Tuple[int, int, str]:
+    """(width, height, mode) of an NTNDArray reshaped by its dimensions (x first)."""
+    if len(shape) == 2:
+        return shape[0], shape[1], "Mono"
+    if len(shape) == 3:
+        if shape[0] in (3, 4):
+            return shape[1], shape[2], "RGB1" if shape[0] == 3 else "RGBA"
+        if shape[1] == 3:
+            return shape[0], shape[2], "RGB2"
+        if shape[2] == 3:
+            return shape[0], shape[1], "RGB3"
+    raise ImageError(f"an array of shape {tuple(shape)} is not an image")
+
+
+def colormap_table(points: np.ndarray) -> np.ndarray:
+    """A 256 x 4 uint8 RGBA table interpolating a colormap's control points (0..255)."""
+    points = np.asarray(points, dtype=np.float64)
+    x = np.linspace(0.0, 1.0, len(points))
+    grid = np.linspace(0.0, 1.0, 256)
+    table = np.stack([np.interp(grid, x, points[:, k]) for k in range(points.shape[1])], 1)
+    if table.shape[1] == 3:
+        table = np.hstack([table, np.full((256, 1), 255.0)])
+    return np.clip(np.round(table), 0, 255).astype(np.uint8)
+
+
+def to_uint8(array: np.ndarray, levels: Levels = None) -> np.ndarray:
+    """Map to 0..255: by ``levels`` (low, high), else 8-bit data as it is, else min..max."""
+    if levels is None and array.dtype == np.uint8:
+        return array
+    if levels is None and array.dtype == np.int8:
+        return array.view(np.uint8)
+    if levels is None:
+        finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+        if not len(finite):
+            raise ImageError("image has no finite values")
+        lo, hi = float(finite.min()), float(finite.max())
+    else:
+        lo, hi = levels
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    scaled = np.nan_to_num((array.astype(np.float32) - lo) * scale, nan=0.0)
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
 def _as_array(data: Any) -> np.ndarray:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return np.frombuffer(data, dtype=np.uint8)
     array = np.asarray(data)
-    if array.ndim != 1:
-        array = array.reshape(-1)
-    return array
+    return array.reshape(-1) if array.ndim != 1 else array
 
 
 def _encoded(array: np.ndarray) -> Optional[bytes]:
@@ -92,23 +137,9 @@ def _encoded(array: np.ndarray) -> Optional[bytes]:
     return None
 
 
-def _to_uint8(array: np.ndarray) -> Tuple[np.ndarray, bool]:
-    """8-bit view or scaled copy of ``array``; (result, copied)."""
-    if array.dtype == np.uint8:
-        return array, False
-    if array.dtype == np.int8:
-        return array.view(np.uint8), False
-    finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
-    if not len(finite):
-        raise ImageError("image has no finite values")
-    lo, hi = float(finite.min()), float(finite.max())
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    scaled = np.nan_to_num((array.astype(np.float32) - lo) * scale, nan=0.0)
-    return np.clip(scaled, 0, 255).astype(np.uint8), True
-
-
-def decode(data: Any, width: int, height: int, mode: str) -> DecodedImage:
-    """A QImage for a flat waveform, or :class:`ImageError` saying what is wrong."""
+def decode(data: Any, width: int, height: int, mode: str, *, levels: Levels = None,
+           colormap: Optional[np.ndarray] = None) -> DecodedImage:
+    """A 32-bit QImage for a flat waveform, or :class:`ImageError` saying what is wrong."""
     array = _as_array(data)
     if len(array) == 0:
         raise ImageError("empty image (no data)")
@@ -118,7 +149,7 @@ def decode(data: Any, width: int, height: int, mode: str) -> DecodedImage:
         if image.isNull():
             kind = "PNG" if encoded.startswith(PNG_SIGNATURE) else "JPEG"
             raise ImageError(f"corrupt {kind} data ({len(encoded)} bytes)")
-        return DecodedImage(image, None, True)
+        return DecodedImage(image.convertToFormat(QImage.Format_RGB32))
     channels = channels_of(mode)
     width, height = int(width), int(height)
     if width <= 0 or height <= 0:
@@ -127,20 +158,21 @@ def decode(data: Any, width: int, height: int, mode: str) -> DecodedImage:
     if len(array) != need:
         raise ImageError(f"{len(array)} elements for a {width}x{height} {mode} image "
                          f"that needs {need}")
-
-    if mode == "Mono" and array.dtype in (np.uint16, np.int16):
-        buf = np.ascontiguousarray(array.view(np.uint16))
-        image = QImage(buf.data, width, height, 2 * width, QImage.Format_Grayscale16)
-        return DecodedImage(image, buf, buf is not array)
-    buf, copied = _to_uint8(array)
+    pixels = to_uint8(array, levels)
+    if mode == "Mono":
+        if colormap is not None:
+            rgba = np.ascontiguousarray(colormap[pixels])
+            image = QImage(rgba.data, width, height, 4 * width, QImage.Format_RGBA8888)
+            return DecodedImage(image.convertToFormat(QImage.Format_RGB32))
+        buf = np.ascontiguousarray(pixels)
+        gray = QImage(buf.data, width, height, width, QImage.Format_Grayscale8)
+        return DecodedImage(gray.convertToFormat(QImage.Format_RGB32))
     if mode in ("RGB2", "RGB3"):
         shape = (height, 3, width) if mode == "RGB2" else (3, height, width)
         order = (0, 2, 1) if mode == "RGB2" else (1, 2, 0)
-        buf = np.ascontiguousarray(buf.reshape(shape).transpose(order)).reshape(-1)
-        copied = True
-    elif not buf.flags.c_contiguous:
-        buf, copied = np.ascontiguousarray(buf), True
-    fmt, line = {1: (QImage.Format_Grayscale8, width), 3: (QImage.Format_RGB888, 3 * width),
-                 4: (QImage.Format_RGBA8888, 4 * width)}[channels]
-    image = QImage(buf.data, width, height, line, fmt)
-    return DecodedImage(image, buf, copied)
+        pixels = pixels.reshape(shape).transpose(order).reshape(-1)
+    buf = np.ascontiguousarray(pixels)
+    fmt = QImage.Format_RGBA8888 if channels == 4 else QImage.Format_RGB888
+    image = QImage(buf.data, width, height, channels * width, fmt)
+    return DecodedImage(image.convertToFormat(
+        QImage.Format_ARGB32 if channels == 4 else QImage.Format_RGB32))

@@ -16,6 +16,16 @@ class PatternIOC(PVGroup):
     width = pvproperty(value=0)
     height = pvproperty(value=0)
     Mono16 = pvproperty(value=[0], dtype=ChannelType.INT, max_length=100_000)
+    silent_sizes = pvproperty(value=[0, 0, 0], dtype=int, max_length=3,
+                              doc="Sets ArraySize0..2_RBV without telling subscribers "
+                                  "(a size update lost on the way)")
+
+    @silent_sizes.putter
+    async def silent_sizes(self, instance, value):
+        for pv, size in zip((self.ArraySize0_RBV, self.ArraySize1_RBV, self.ArraySize2_RBV),
+                            value):
+            pv._data["value"] = int(size)       # a test IOC may bypass the publishing
+        return value
 
 
 if __name__ == "__main__":

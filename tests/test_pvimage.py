@@ -11,6 +11,7 @@ from qtpy.QtWidgets import QApplication
 
 from pydm_widgets import codec
 from pydm_widgets.pvimage import PVImage
+from tests.harness import qimage_rgb
 
 W, H = 40, 30
 QUADRANTS = {(0, 0): (255, 0, 0), (1, 0): (0, 255, 0), (0, 1): (0, 0, 255),
@@ -244,3 +245,74 @@ def test_ui_file_loads_in_pydm(qtbot, pattern_ioc, prefix):
     image = display.findChild(PVImage, "image")
     assert image.imagePrefix == prefix and image.scaleMode == PVImage.Stretch
     qtbot.waitUntil(lambda: image.frames_shown >= 1, timeout=10000)
+
+
+def test_a_12_bit_mono_ramp_fills_the_grey_range_and_levels_and_colormaps_apply(
+        qtbot, widget, pattern_ioc, prefix):
+    ramp = np.tile(np.linspace(0, 4095, 64).astype(np.int16), 32)     # 64 x 32, 12 bits
+    epics.caput(f"{prefix}width", 64, wait=True)
+    epics.caput(f"{prefix}Mono16", ramp, wait=True)
+    widget.widthChannel = f"{prefix}width"
+    widget.imageChannel = f"{prefix}Mono16"
+    wait_frames(qtbot, widget, 1)
+    qtbot.waitUntil(lambda: widget.current_image().width() == 64, timeout=5000)
+
+    def grey_span():
+        img = widget.current_image()
+        row = [QImage(img).pixelColor(x, 10).red() for x in range(64)]
+        return min(row), max(row)
+    assert grey_span() == (0, 255)                               # automatic levels
+    widget.autoLevels = False
+    widget.levelMin, widget.levelMax = 0.0, 65535.0               # a 16-bit range: dim
+    assert grey_span()[1] <= 20
+    widget.levelMax = 4095.0
+    assert grey_span() == (0, 255)
+    widget.colorMap = PVImage.ColorMap.Viridis
+    colour = widget.current_image().pixelColor(63, 10)
+    assert (colour.red(), colour.green(), colour.blue()) == pytest.approx((253, 231, 36),
+                                                                          abs=3)
+
+
+def test_a_lost_size_update_is_asked_for_again(qtbot, widget, pattern_ioc, prefix):
+    widget.imagePrefix = prefix                       # sizes 0: nothing known yet
+    qtbot.waitUntil(lambda: widget.image_connected, timeout=10000)
+    data, sizes, index = layout(pattern(), "RGB1")
+    epics.caput(f"{prefix}ColorMode_RBV", index, wait=True)
+    epics.caput(f"{prefix}silent_sizes", list(sizes), wait=True)   # the update is lost
+    epics.caput(f"{prefix}ArrayData", data, wait=True)
+    wait_frames(qtbot, widget, 1)                     # the widget asked for the sizes again
+    assert widget.current_image().width() == W and widget.error_message == ""
+    assert_quadrants(widget)
+
+
+def test_pva_image_paints_what_ca_paints(qtbot, chart_ioc, prefix):
+    c = f"{prefix}chart:"
+    ca, pva = PVImage(), PVImage()
+    for w in (ca, pva):
+        w.resize(644, 484)
+        qtbot.addWidget(w)
+        w.show()
+    ca.imagePrefix = c
+    pva.imageChannel = f"pva://{c}Pva1:Image"
+    qtbot.waitUntil(lambda: ca.frames_shown > 0 and pva.frames_shown > 0, timeout=15000)
+    epics.caput(c + "freeze", "On", wait=True)          # one frame held on both paths
+    qtbot.waitUntil(lambda: np.array_equal(qimage_rgb(pva.current_image()),
+                                           qimage_rgb(ca.current_image())), timeout=5000)
+    assert pva.current_image().size() == ca.current_image().size()
+    assert pva.error_message == ca.error_message == ""
+    epics.caput(c + "freeze", "Off", wait=True)
+
+
+def test_designer_properties_are_all_meaningful(qtbot):
+    w = PVImage()
+    qtbot.addWidget(w)
+    meta = w.metaObject()
+    names = {meta.property(i).name() for i in range(meta.propertyOffset(),
+                                                    meta.propertyCount())}
+    assert {"imagePrefix", "imageChannel", "widthChannel", "heightChannel",
+            "colorModeChannel", "channel", "imageWidth", "imageHeight", "colorMode",
+            "scaleMode", "smoothScaling", "maxRedrawRate", "autoLevels", "levelMin",
+            "levelMax", "colorMap", "alarmSensitiveBorder",
+            "alarmSensitiveContent"} <= names
+    w.channel = "ca://X:ArrayData"                    # PyDM's channel is the image channel
+    assert w.imageChannel == "ca://X:ArrayData" and w.channels_for_tools()

@@ -1,0 +1,154 @@
+"""The channels behind a PVImage: the image (``ca://`` waveform or ``pva://`` NTNDArray) and,
+for Channel Access, the size and colour-mode PVs.
+
+An ``imagePrefix`` fills in areaDetector's ``ArrayData``, ``ArraySize0_RBV`` ..
+``ArraySize2_RBV`` and ``ColorMode_RBV``; explicit channels win over it. Every change of the
+addresses reconnects everything under a new *generation*: events still in flight from the old
+channels are dropped, so an old source's frame is never shown. A frame whose size is unknown
+makes :meth:`ImageSource.refetch_sizes` read the size PVs again (their update may have been
+lost), at most once a second.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Dict, List, Optional
+
+from pydm.widgets.channel import PyDMChannel
+from qtpy.QtCore import QObject, Signal
+
+__all__ = ["ImageSource", "AD_SUFFIXES", "AD_MODE_NAMES", "address"]
+
+#: Names of the areaDetector PVs an ``imagePrefix`` fills in.
+AD_SUFFIXES = {"image": "ArrayData", "size0": "ArraySize0_RBV", "size1": "ArraySize1_RBV",
+               "size2": "ArraySize2_RBV", "mode": "ColorMode_RBV"}
+AD_MODE_NAMES = ("Mono", "Bayer", "RGB1", "RGB2", "RGB3", "YUV444", "YUV422", "YUV421")
+REFETCH_INTERVAL = 1.0
+
+
+def address(text: str) -> str:
+    """A channel address with its protocol (``ca://`` unless one is given)."""
+    text = (text or "").strip()
+    if text and "://" not in text:
+        text = "ca://" + text
+    return text
+
+
+class ImageSource(QObject):
+    """Connects the channels an image needs and reports what they deliver."""
+
+    frame = Signal(object)            #: new image data
+    values_changed = Signal()         #: a size or colour-mode value changed
+    connection = Signal(bool)         #: the image channel (dis)connected
+    severity = Signal(int)            #: the image channel's alarm severity
+
+    def __init__(self, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self.prefix = ""
+        self.explicit: Dict[str, str] = {"image": "", "width": "", "height": "", "mode": ""}
+        self.values: Dict[str, Any] = {}
+        self.mode_strings = AD_MODE_NAMES
+        self.image_channel: Optional[PyDMChannel] = None
+        self.aux: Dict[str, PyDMChannel] = {}
+        self.generation = 0
+        self._last_refetch = 0.0
+
+    def addresses(self) -> Dict[str, str]:
+        """Addresses in use, explicit channels winning over the prefix."""
+        prefix = address(self.prefix)
+        eff = {}
+        for key in ("image", "mode"):
+            eff[key] = address(self.explicit[key]) or (prefix + AD_SUFFIXES[key]
+                                                       if prefix else "")
+        for key in ("width", "height"):
+            eff[key] = address(self.explicit[key])
+        pva = eff["image"].startswith("pva://")          # an NTNDArray describes itself
+        for key in ("size0", "size1", "size2"):
+            eff[key] = prefix + AD_SUFFIXES[key] if prefix and not pva and not (
+                eff["width"] and eff["height"]) else ""
+        if pva and not self.explicit["mode"]:
+            eff["mode"] = ""
+        return eff
+
+    @property
+    def is_pva(self) -> bool:
+        return self.addresses()["image"].startswith("pva://")
+
+    def channels(self) -> List[PyDMChannel]:
+        return [c for c in [self.image_channel, *self.aux.values()] if c is not None]
+
+    def disconnect_all(self) -> None:
+        for ch in self.channels():
+            ch.disconnect()
+        self.aux.clear()
+        self.image_channel = None
+
+    def reconnect(self) -> None:
+        """Drop every channel and value, then connect what the addresses now name."""
+        self.generation += 1
+        gen = self.generation
+        self.disconnect_all()
+        self.values.clear()
+        eff = self.addresses()
+        if eff["image"]:
+            self.image_channel = PyDMChannel(
+                address=eff["image"], connection_slot=functools.partial(self._conn, gen),
+                value_slot=functools.partial(self._image, gen),
+                severity_slot=functools.partial(self._severity, gen))
+            self.image_channel.connect()
+        self._connect_aux(gen, eff)
+
+    def _connect_aux(self, gen: int, eff: Dict[str, str]) -> None:
+        for key in ("width", "height", "mode", "size0", "size1", "size2"):
+            if eff[key]:
+                ch = PyDMChannel(address=eff[key],
+                                 value_slot=functools.partial(self._value, gen, key),
+                                 enum_strings_slot=(functools.partial(self._enums, gen)
+                                                    if key == "mode" else None))
+                ch.connect()
+                self.aux[key] = ch
+
+    def refetch_sizes(self) -> bool:
+        """Read the size and mode PVs afresh (their last update may have been lost).
+
+        A monitor cannot be asked twice (pyepics shares one per channel and replays its cached
+        value), so this reads each CA channel directly, at most once a second.
+        """
+        now = time.monotonic()
+        if not self.aux or now - self._last_refetch < REFETCH_INTERVAL:
+            return False
+        self._last_refetch = now
+        import epics
+        changed = False
+        for key, ch in self.aux.items():
+            if ch.address.startswith("ca://"):
+                value = epics.caget(ch.address[5:], use_monitor=False, timeout=0.5)
+                if value is not None and self.values.get(key) != value:
+                    self.values[key] = value
+                    changed = True
+        if changed:
+            self.values_changed.emit()
+        return changed
+
+    # ---- slots (each carries the generation it was connected under) ---------------------
+    def _conn(self, gen: int, connected: bool) -> None:
+        if gen == self.generation:
+            self.connection.emit(bool(connected))
+
+    def _severity(self, gen: int, severity: int) -> None:
+        if gen == self.generation:
+            self.severity.emit(int(severity))
+
+    def _enums(self, gen: int, strings: Any) -> None:
+        if gen == self.generation and strings:
+            self.mode_strings = tuple(strings)
+            self.values_changed.emit()
+
+    def _value(self, gen: int, key: str, value: Any) -> None:
+        if gen == self.generation:
+            self.values[key] = value
+            self.values_changed.emit()
+
+    def _image(self, gen: int, value: Any) -> None:
+        if gen == self.generation:
+            self.frame.emit(value)
