@@ -1,4 +1,5 @@
 """Real motor clients against the motor IOC: pyepics, ophyd, our client and CLI."""
+import signal
 import subprocess
 import sys
 import time
@@ -6,8 +7,8 @@ import time
 import epics
 import pytest
 
-from iocs.ops.client import LimitError, Motor, MoveTimeout
-from tests.harness import caget_fresh
+from iocs.ops.client import LimitError, Motor, MoveRefused, MoveTimeout
+from tests.harness import caget_fresh, wait_until
 
 
 def test_pyepics_motor_moves_and_waits(motor_ioc, prefix):
@@ -114,3 +115,36 @@ def test_cli_move_get_watch_and_errors(motor_ioc, prefix):
     assert r.returncode == 0 and f"{m}.VELO" in r.stdout
     r = run_cli("--conn-timeout", "1", "move", f"{prefix}nosuch", "1")
     assert r.returncode == 2 and "no answer" in r.stderr
+
+
+@pytest.mark.parametrize("field,value", [("SPMG", "Stop"), ("DISA", 1), ("CNEN", "Disable")])
+def test_a_refused_move_is_reported_not_done(motor_ioc, prefix, field, value):
+    m = f"{prefix}motor"
+    epics.caput(f"{m}.{field}", value, wait=True)
+    with pytest.raises(MoveRefused, match=field):
+        Motor(m).move(1.0, wait=True, timeout=10)
+    r = run_cli("move", m, "1", "--wait")
+    assert r.returncode == 2 and "refused" in r.stderr and field in r.stderr
+    assert "done" not in r.stdout
+    assert caget_fresh(f"{m}.RBV") == 0.0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_a_move_stops_the_motor(motor_ioc, prefix, sig):
+    m = f"{prefix}motor"
+    epics.caput(f"{m}.VELO", 1.0, wait=True)
+    proc = subprocess.Popen([sys.executable, "-m", "iocs.ops.client", "move", m, "50",
+                             "--wait"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        wait_until(lambda: (caget_fresh(f"{m}.RBV") or 0) > 0.3, 20, "the move to start")
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert caget_fresh(f"{m}.DMOV") == 1 and caget_fresh(f"{m}.MOVN") == 0
+    stopped = caget_fresh(f"{m}.RBV")
+    assert 0.3 < stopped < 10 and f"stopped at {stopped:.4f}" in out
+    assert caget_fresh(f"{m}.VAL") == pytest.approx(stopped)

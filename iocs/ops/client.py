@@ -4,23 +4,34 @@
 >>> m.move(2.5, wait=True, timeout=30)
 >>> m.position
 2.5
+
+A move that the IOC refuses (SPMG=Stop, DISA=1, CNEN=Disable, a value it cannot use) raises
+:class:`MoveRefused` with the IOC's reason; one outside the soft limits :class:`LimitError`.
+Interrupted while waiting (Ctrl-C, or SIGTERM for the command), the client stops the motor it
+moved, waits until it is done and reports where it stopped.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import time
-from typing import Callable, List, Optional
+from typing import Any, Callable, List, Optional
 
 from ..common.caenv import ensure_max_array_bytes
 
 ensure_max_array_bytes()
 import epics  # noqa: E402  (libca reads the environment when it loads)
+from caproto.sync.client import ErrorResponseReceived  # noqa: E402
+from caproto.sync.client import write as ca_write  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Motor", "MotorError", "LimitError", "MoveTimeout", "main"]
+__all__ = ["Motor", "MotorError", "LimitError", "MoveRefused", "MoveTimeout", "main"]
+
+#: The longest a move may be waited for when no timeout is given (s).
+NO_TIMEOUT = 1e6
 
 
 class MotorError(RuntimeError):
@@ -29,6 +40,10 @@ class MotorError(RuntimeError):
 
 class LimitError(MotorError):
     """The requested position lies outside the motor's soft limits."""
+
+
+class MoveRefused(MotorError):
+    """The IOC refused the move; the message gives its reason."""
 
 
 class MoveTimeout(MotorError):
@@ -41,13 +56,12 @@ class Motor:
     def __init__(self, name: str, timeout: float = 5.0) -> None:
         self.name = name[:-4] if name.endswith(".VAL") else name
         self.timeout = timeout
-        self._val = epics.PV(f"{self.name}.VAL")
         self._rbv = epics.PV(f"{self.name}.RBV", auto_monitor=True)
-        if not (self._val.wait_for_connection(timeout) and self._rbv.wait_for_connection(timeout)):
+        if not self._rbv.wait_for_connection(timeout):
             raise MotorError(f"{self.name}: no answer within {timeout} s (is the IOC running, "
                              "and EPICS_CA_ADDR_LIST pointing at it?)")
 
-    def _get(self, field: str) -> float:
+    def _get(self, field: str) -> Any:
         value = epics.caget(f"{self.name}.{field}", use_monitor=False, timeout=self.timeout)
         if value is None:
             raise MotorError(f"{self.name}.{field}: no answer within {self.timeout} s")
@@ -79,36 +93,50 @@ class Motor:
              progress: Optional[Callable[[float], None]] = None) -> None:
         """Move to ``position``; with ``wait``, return when the move is done (DMOV=1).
 
-        Raises :class:`LimitError` outside the soft limits (the motor does not move) and
-        :class:`MoveTimeout` when ``timeout`` seconds pass first. ``progress`` is called
-        with the readback while waiting.
+        Raises :class:`LimitError` outside the soft limits (the motor does not move),
+        :class:`MoveRefused` when the IOC refuses, :class:`MoveTimeout` when ``timeout``
+        seconds pass first. ``progress`` is called with the readback while waiting. An
+        interruption (KeyboardInterrupt) while waiting stops the motor, then propagates.
         """
         position = float(position)
         low, high = self.limits
         if not (low == high == 0.0) and not low <= position <= high:
             raise LimitError(f"{self.name}: {position:g} is outside the soft limits "
                              f"[{low:g}, {high:g}]")
-        done = {"flag": False}
-        self._val.put(position, use_complete=True,
-                      callback=lambda **kw: done.__setitem__("flag", True))
-        deadline = None if timeout is None else time.monotonic() + timeout
-        if wait:
-            last = None
-            while not done["flag"]:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise MoveTimeout(f"{self.name}: move to {position:g} not done after "
-                                      f"{timeout:g} s (at {self.position:g})")
-                if progress is not None and self._rbv.value != last:
-                    last = self._rbv.value
-                    progress(last)
-                epics.poll(evt=0.01, iot=0.05)
-        if self._get("LVIO") == 1:
+        if progress is not None:
+            self._rbv.add_callback(lambda value=None, **kw: progress(value), index=1)
+        try:
+            ca_write(f"{self.name}.VAL", position, notify=wait, repeater=False,
+                     timeout=(timeout or NO_TIMEOUT) if wait else self.timeout)
+        except ErrorResponseReceived as ex:
+            reason = bytes(ex.args[0].error_message).split(b"\0")[0].decode(errors="replace")
+            raise MoveRefused(f"{self.name}: move to {position:g} refused: "
+                              f"{_reason(reason)}") from None
+        except TimeoutError:
+            raise MoveTimeout(f"{self.name}: move to {position:g} not done after "
+                              f"{timeout:g} s (at {self.position:g})") from None
+        except KeyboardInterrupt:
+            self.stop(wait=True)
+            raise
+        finally:
+            if progress is not None:
+                self._rbv.remove_callback(1)
+        if wait and self._get("LVIO") == 1:
             raise LimitError(f"{self.name}: move to {position:g} refused (soft limit "
                              "violation, LVIO=1)")
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = False, timeout: float = 10.0) -> None:
         """Stop the motor (it decelerates; VAL becomes the stop position)."""
         epics.caput(f"{self.name}.STOP", 1, wait=False)
+        deadline = time.monotonic() + timeout
+        while wait and time.monotonic() < deadline and self.moving:
+            epics.poll(evt=0.01, iot=0.05)
+
+
+def _reason(text: str) -> str:
+    text = text.replace("Python exception: ", "")
+    first, _, rest = text.partition(" ")
+    return rest if first.endswith("Error") and rest else text
 
 
 def _cmd_get(args: argparse.Namespace) -> int:
@@ -132,6 +160,9 @@ def _cmd_move(args: argparse.Namespace) -> int:
     try:
         motor.move(args.position, wait=args.wait, timeout=args.timeout,
                    progress=show if args.wait else None)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {motor.name} stopped at {motor.position:.4f} {units}")
+        return 130
     finally:
         if args.wait:
             print()
@@ -165,35 +196,50 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """``motor-client get|move|stop|watch``."""
-    parser = argparse.ArgumentParser(prog="motor-client", description=__doc__.splitlines()[0])
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motor-client", allow_abbrev=False,
+                                     description="Read, move, stop and watch motor records "
+                                                 "over Channel Access.")
     parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds to wait (get/watch: for an answer; move: for the move)")
+                        help="seconds to wait: for an answer (get, watch; default 5) or for "
+                             "the move (move; default: as long as it takes)")
     parser.add_argument("--conn-timeout", type=float, default=5.0,
-                        help="seconds to wait for the motor to answer (default 5)")
+                        help="seconds to wait for the motor to answer (default: 5)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("get", help="read PVs now")
-    p.add_argument("pv", nargs="+")
+    p.add_argument("pv", nargs="+", help="PV names")
     p.add_argument("--string", action="store_true", help="enum values as strings")
     p.set_defaults(func=_cmd_get)
-    p = sub.add_parser("move", help="move a motor record (BEAMLINE:motor) to a position")
-    p.add_argument("motor")
-    p.add_argument("position", type=float)
-    p.add_argument("--wait", action="store_true", help="show progress until done")
+    p = sub.add_parser("move", help="move a motor record to a position")
+    p.add_argument("motor", help="motor record, e.g. BEAMLINE:motor")
+    p.add_argument("position", type=float, help="user position to move to")
+    p.add_argument("--wait", action="store_true",
+                   help="show progress until done; Ctrl-C stops the motor")
     p.set_defaults(func=_cmd_move)
     p = sub.add_parser("stop", help="stop motors")
-    p.add_argument("motor", nargs="+")
+    p.add_argument("motor", nargs="+", help="motor records")
     p.set_defaults(func=_cmd_stop)
     p = sub.add_parser("watch", help="print PV changes as they arrive")
-    p.add_argument("pv", nargs="+")
-    p.add_argument("--count", type=int, default=None, help="stop after this many updates")
-    p.add_argument("--duration", type=float, default=None, help="stop after this many s")
+    p.add_argument("pv", nargs="+", help="PV names")
+    p.add_argument("--count", type=int, default=None,
+                   help="stop after this many updates (default: never)")
+    p.add_argument("--duration", type=float, default=None,
+                   help="stop after this many seconds (default: never)")
     p.set_defaults(func=_cmd_watch)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt               # SIGTERM stops a move as Ctrl-C does
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``motor-client get|move|stop|watch``."""
+    args = build_parser().parse_args(argv)
     if args.command in ("get", "watch") and args.timeout is None:
         args.timeout = 5.0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except MotorError as ex:
