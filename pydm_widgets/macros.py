@@ -19,7 +19,17 @@ from qtpy.QtWidgets import QWidget
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MacroDefaults", "apply_macros"]
+__all__ = ["MacroDefaults", "apply_macros", "expand"]
+
+
+def expand(text: str, macros: Dict[str, str]) -> str:
+    """``text`` with ``macros`` substituted, as often as a default names another macro."""
+    for _ in range(10):
+        new = Template(text).safe_substitute(macros)
+        if new == text:
+            break
+        text = new
+    return text
 
 
 def apply_macros(root: QWidget, macros: Dict[str, str]) -> int:
@@ -35,9 +45,9 @@ def apply_macros(root: QWidget, macros: Dict[str, str]) -> int:
             name = prop.name()
             value = widget.property(name)
             if isinstance(value, str) and "${" in value:
-                new: object = Template(value).safe_substitute(macros)
+                new: object = expand(value, macros)
             elif isinstance(value, list) and any("${" in str(v) for v in value):
-                new = [Template(str(v)).safe_substitute(macros) for v in value]
+                new = [expand(str(v), macros) for v in value]
             else:
                 continue
             if new != value:

@@ -26,6 +26,7 @@ __all__ = ["PVImage"]
 LIBCA_DEFAULT_MAX_ARRAY_BYTES = 16384
 ERROR_GRACE_MS = 400
 FRAME_WATCHDOG_MS = 3000
+RESUBSCRIBE_MS = 1000
 ALARM_COLORS = {PyDMWidget.ALARM_MINOR: QColor("#e0c000"),
                 PyDMWidget.ALARM_MAJOR: QColor("#e00000"),
                 PyDMWidget.ALARM_INVALID: QColor("#e000e0"),
@@ -90,6 +91,8 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         self._frame_watchdog.timeout.connect(self._check_frame_arrived)
         self._redraw_timer = QTimer(self, singleShot=True)
         self._redraw_timer.timeout.connect(self._redraw_now)
+        self._resubscribe_timer = QTimer(self, interval=RESUBSCRIBE_MS)
+        self._resubscribe_timer.timeout.connect(self.source.resubscribe_image)
         PyDMWidget.__init__(self)
         self.setMinimumSize(64, 48)
         if init_channel:
@@ -105,6 +108,7 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
     def reconnect(self) -> None:
         """Drop every channel and frame, then connect what the properties now name."""
         self._frame_watchdog.stop()
+        self._resubscribe_timer.stop()
         self.source.reconnect()
         self._data = self._decoded = None
         self._set_error("")
@@ -122,6 +126,10 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
     def _on_connection(self, connected: bool) -> None:
         self._image_connected = connected
         self.connection_changed(connected)
+        if connected or not self.source.is_pva:
+            self._resubscribe_timer.stop()
+        elif not self._resubscribe_timer.isActive():
+            self._resubscribe_timer.start()
         if connected and self._data is None:
             self._frame_watchdog.start()         # says so if no frame can arrive
         self.update()

@@ -6,7 +6,9 @@ An ``imagePrefix`` fills in areaDetector's ``ArrayData``, ``ArraySize0_RBV`` ..
 addresses reconnects everything under a new *generation*: events still in flight from the old
 channels are dropped, so an old source's frame is never shown. A frame whose size is unknown
 makes :meth:`ImageSource.refetch_sizes` read the size PVs again (their update may have been
-lost), at most once a second.
+lost), at most once a second. While a ``pva://`` image is disconnected, the widget subscribes
+to it anew every second (:meth:`ImageSource.resubscribe_image`), so a restarted IOC is seen
+within a second of its return rather than after the client's search back-off.
 """
 from __future__ import annotations
 
@@ -97,6 +99,20 @@ class ImageSource(QObject):
                 severity_slot=functools.partial(self._severity, gen))
             self.image_channel.connect()
         self._connect_aux(gen, eff)
+
+    def resubscribe_image(self) -> None:
+        """Subscribe to the image anew: a PVA client then searches for it at once, instead of
+        waiting out its search back-off after the server went away."""
+        address = self.addresses()["image"]
+        if self.image_channel is None or not address:
+            return
+        self.image_channel.disconnect()
+        gen = self.generation
+        self.image_channel = PyDMChannel(
+            address=address, connection_slot=functools.partial(self._conn, gen),
+            value_slot=functools.partial(self._image, gen),
+            severity_slot=functools.partial(self._severity, gen))
+        self.image_channel.connect()
 
     def _connect_aux(self, gen: int, eff: Dict[str, str]) -> None:
         for key in ("width", "height", "mode", "size0", "size1", "size2"):

@@ -1,8 +1,10 @@
 """``pvchart-display``: open the chart display in PyDM, or capture it headless as a PNG.
 
 The display (``chart.ui``, installed with the package) takes PyDM macros ``P`` (prefix,
-default ``BEAMLINE:``), ``M`` (motor record, ``motor``), ``C`` (chart IOC, ``chart``) and ``S``
-(named positions, ``SERVER``); ``--prefix`` and ``--macro`` pass them to ``pydm``. Channel
+default ``BEAMLINE:``), ``M`` (motor record, ``motor``), ``C`` (chart IOC, ``chart``), ``S``
+(named positions, ``SERVER``) and ``IMAGE`` (the chart's image channel, default its PV Access
+NTNDArray ``pva://${P}${C}:Pva1:Image``; ``ca://${P}${C}:ArrayData`` for Channel Access);
+``--prefix`` and ``--macro`` pass them to ``pydm``. Channel
 Access settings are the environment's (the site's); ``--run-dir`` uses those of local-mode IOCs
 started from that directory instead, and says so. With no screen (no ``$DISPLAY``) or with
 ``--screenshot``, the display is rendered offscreen once its chart shows a frame and saved as
@@ -30,7 +32,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["data_path", "display_file", "open_display", "render_screenshot", "check_iocs",
            "main", "DEFAULT_MACROS"]
 
-DEFAULT_MACROS = {"P": "BEAMLINE:", "M": "motor", "C": "chart", "S": "SERVER"}
+DEFAULT_MACROS = {"P": "BEAMLINE:", "M": "motor", "C": "chart", "S": "SERVER",
+                  "IMAGE": "pva://${P}${C}:Pva1:Image"}
 CHECK_TIMEOUT = 5.0
 
 
