@@ -60,8 +60,9 @@ class Host:
                                  f"{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
         return r
 
-    def popen(self, args: Sequence[str], **kw) -> subprocess.Popen:
-        proc = subprocess.Popen(self.command(args), env=self.env, **kw)
+    def popen(self, args: Sequence[str], env: Optional[Dict[str, str]] = None,
+              **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(self.command(args), env=env or self.env, **kw)
         self.procs.append(proc)
         return proc
 

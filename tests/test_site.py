@@ -201,3 +201,40 @@ def test_the_console_is_back_within_5_s_of_a_chart_ioc_kill(site):
           f"monitor after {ca:.2f} s")
     assert pva <= 5.0
     assert ca <= 12.0        # libca's disconnect governor ticks every 10 s (EPICS base)
+
+
+def unit_environment(instance, autosave):
+    """What systemd gives the unit's ExecStart: the env files, then the unit's settings."""
+    from iocs.ops.display import data_path
+    env = {}
+    for name in ("common.env", f"{instance}.env"):
+        for line in (data_path("deploy") / name).read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and not line.lstrip().startswith("#"):
+                env[key.strip()] = value.strip()
+    args = env["IOC_ARGS"].replace("/var/lib/pvchart/autosave", str(autosave)).split()
+    args = [a.replace("BEAMLINE:", "UNIT:") for a in args]
+    command = [PY, "-m", env.pop("IOC_MODULE"), *args, *env.pop("PVCHART_ACCESS_ARGS").split()]
+    env.pop("IOC_ARGS"), env.pop("PVCHART_PYTHON")
+    return command, env
+
+
+def test_the_shipped_unit_settings_work_across_hosts(site, tmp_path):
+    net, _ = site
+    for instance, name, octet in (("motor", "d", 13), ("chart", "e", 14)):
+        host = net.add(name, octet)
+        command, env = unit_environment(instance, tmp_path / instance)
+        assert not any(k.startswith("EPICS_CA_ADDR") or "127.0.0.1" in v
+                       for k, v in env.items())
+        host.popen(command, env=dict(host.env, **env, PVCHART_LOG_STAMPED="1"),
+                   stdout=-3, stderr=-3)
+    out = console_py(net.hosts["con"], """
+        import time, epics
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status != "2 of 2 sources connected":
+            status = epics.caget("UNIT:chart:status", use_monitor=False, timeout=2)
+            time.sleep(0.2)
+        print(status)
+    """, timeout=90)
+    assert out.strip().splitlines()[-1] == "2 of 2 sources connected"

@@ -59,13 +59,15 @@ def prepare(parser: argparse.ArgumentParser, split_args: Any,
                                                     Dict[str, Any]]:
     """Parse the command line, set up logging and access security; usage errors exit 2."""
     args = parser.parse_args(argv)
-    ioc_options, run_options = split_args(args)
-    logs.configure(logging.DEBUG if args.verbose and args.verbose > 1 else logging.INFO)
+    policy = None
     if args.access_file is not None:
         try:
-            access.install(access.load(args.access_file, args.access_group))
+            policy = access.load(args.access_file, args.access_group)
         except access.AccessFileError as ex:
             parser.error(str(ex))
+    ioc_options, run_options = split_args(args)
+    logs.configure(logging.DEBUG if args.verbose and args.verbose > 1 else logging.INFO)
+    access.install(policy)
     return args, ioc_options, run_options
 
 

@@ -21,8 +21,9 @@ from .launcher import LOCAL_PORTS, LOCAL_REPEATER_PORT, NAMES, Launcher, Launche
 __all__ = ["main", "build_parser"]
 
 #: Options every IOC takes, forwarded as given.
-COMMON = (("-v", "verbose", "count", "more log messages in the IOCs' logs"),
-          ("--list-pvs", "list_pvs", "store_true", "the IOCs log the PVs they serve"))
+COMMON = (("-v", "verbose", "count", "more log messages in the IOCs' logs (default: INFO)"),
+          ("--list-pvs", "list_pvs", "store_true",
+           "the IOCs log the PVs they serve (default: no)"))
 
 
 def _tables() -> Dict[str, object]:

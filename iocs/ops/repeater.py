@@ -20,8 +20,10 @@ __all__ = ["main"]
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Run the repeater until interrupted."""
-    parser = argparse.ArgumentParser(prog="pvchart-repeater", description=__doc__.split("\n")[0]
-                                     .split(": ", 1)[1])
+    parser = argparse.ArgumentParser(
+        prog="pvchart-repeater", allow_abbrev=False,
+        description="A CA repeater for hosts that run none of their own. It listens on "
+                    "EPICS_CA_REPEATER_PORT (default 5065).")
     parser.add_argument("--host", default="0.0.0.0",
                         help="address to bind (default: 0.0.0.0, every interface)")
     args = parser.parse_args(argv)
