@@ -11,9 +11,31 @@ import logging
 import os
 import sys
 
-__all__ = ["configure", "STAMPED_ENV"]
+__all__ = ["configure", "STAMPED_ENV", "OncePerMessage"]
 
 STAMPED_ENV = "PVCHART_LOG_STAMPED"
+
+
+class OncePerMessage(logging.Filter):
+    """Lets a repeating caproto error through once, as one line (a missing repeater makes
+    caproto log a traceback with every beacon)."""
+
+    REPEATING = ("Failed to send beacon",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith(self.REPEATING):
+            return True
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        record.exc_info = record.exc_text = None
+        record.msg, record.args = message + " (reported once)", ()
+        return True
 
 
 def configure(level: int = logging.INFO) -> None:
@@ -24,6 +46,7 @@ def configure(level: int = logging.INFO) -> None:
         fmt = "%(asctime)s " + fmt
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(fmt, datefmt="%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(OncePerMessage())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
