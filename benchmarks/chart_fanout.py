@@ -12,7 +12,7 @@ import sys
 import textwrap
 import threading
 
-from stack import IocStack, epics  # noqa: I100  (sets the CA environment first)
+from stack import IocStack, epics
 
 from tests.harness import IocProcess, cpu_seconds  # noqa: E402
 

@@ -13,7 +13,7 @@ import sys
 import textwrap
 import threading
 
-from stack import ROOT, IocStack  # noqa: I100  (sets the CA environment first)
+from stack import ROOT, IocStack
 
 from tests.harness import cpu_seconds
 

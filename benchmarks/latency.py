@@ -12,7 +12,7 @@ import random
 import statistics
 import time
 
-from stack import IocStack, epics  # noqa: I100  (sets the CA environment first)
+from stack import IocStack, epics
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -84,7 +84,8 @@ def main() -> None:
             del painted[:]
             t0 = time.perf_counter()
             epics.caput("BL:motor.VAL", 5.0 * ((k % 2) * 2 - 1), wait=False)
-            ok = pump(lambda: "n" in changed and any(n >= changed["n"] for _, n in painted), 5)
+            ok = pump(lambda changed=changed: "n" in changed
+                      and any(n >= changed["n"] for _, n in painted), 5)
             widget.newImageSignal.disconnect(on_frame)
             if ok:
                 latencies.append(next(t for t, n in painted if n >= changed["n"]) - t0)

@@ -25,11 +25,13 @@ PORTS = {"ours": free_port(), "baseline": free_port()}
 REPEATER = free_port()
 os.environ.update(client_env(PORTS.values(), REPEATER))
 
-import epics  # noqa: E402
 import tempfile  # noqa: E402
+
+import epics  # noqa: E402
 
 from iocs.motor.motion import trapezoid_profile  # noqa: E402
 from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
+
 
 def tracking(prefix: str) -> dict:
     """Several moves; RBV samples against the theoretical profile."""
@@ -44,12 +46,12 @@ def tracking(prefix: str) -> dict:
         done = epics.PV(f"{m}.DMOV", form="time", auto_monitor=True)
         rbv.wait_for_connection(5)
         done.wait_for_connection(5)
-        rbv.add_callback(lambda value=None, timestamp=None, **kw:
+        rbv.add_callback(lambda value=None, timestamp=None, samples=samples, **kw:
                          samples.append((timestamp, value)))
-        done.add_callback(lambda value=None, timestamp=None, **kw:
+        done.add_callback(lambda value=None, timestamp=None, dmov=dmov, **kw:
                           dmov.append((timestamp, value)))
         epics.caput(f"{m}.VAL", target, wait=True, timeout=60)
-        wait_until(lambda: [v for _, v in dmov][-2:] == [0, 1], 5, "DMOV 0 -> 1")
+        wait_until(lambda dmov=dmov: [v for _, v in dmov][-2:] == [0, 1], 5, "DMOV 0 -> 1")
         rbv.clear_callbacks()
         done.clear_callbacks()
         with lock:

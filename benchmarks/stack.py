@@ -41,7 +41,7 @@ class IocStack:
                                 ready_pv=f"{prefix}chart:UniqueId_RBV", peers=PORTS.values())
         self._stop = threading.Event()
 
-    def __enter__(self) -> "IocStack":
+    def __enter__(self) -> IocStack:
         try:
             for proc in (self.repeater, self.motor, self.chart):
                 proc.start()

@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 project = "pvchart"
 author = "pvchart developers"
 import iocs  # noqa: E402
+
 release = iocs.__version__
 extensions = ["sphinx.ext.autodoc", "numpydoc", "pvdocs"]
 numpydoc_show_class_members = False

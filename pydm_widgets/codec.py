@@ -162,10 +162,12 @@ def decode(data: Any, width: int, height: int, mode: str, *, levels: Levels = No
     if mode == "Mono":
         if colormap is not None:
             rgba = np.ascontiguousarray(colormap[pixels])
-            image = QImage(rgba.data, width, height, 4 * width, QImage.Format_RGBA8888)
+            image = QImage(rgba.data, width, height, 4 * width,  # type: ignore[call-overload]
+                           QImage.Format_RGBA8888)
             return DecodedImage(image.convertToFormat(QImage.Format_RGB32))
         buf = np.ascontiguousarray(pixels)
-        gray = QImage(buf.data, width, height, width, QImage.Format_Grayscale8)
+        gray = QImage(buf.data, width, height, width,  # type: ignore[call-overload]
+                      QImage.Format_Grayscale8)
         return DecodedImage(gray.convertToFormat(QImage.Format_RGB32))
     if mode in ("RGB2", "RGB3"):
         shape = (height, 3, width) if mode == "RGB2" else (3, height, width)
@@ -173,6 +175,6 @@ def decode(data: Any, width: int, height: int, mode: str, *, levels: Levels = No
         pixels = pixels.reshape(shape).transpose(order).reshape(-1)
     buf = np.ascontiguousarray(pixels)
     fmt = QImage.Format_RGBA8888 if channels == 4 else QImage.Format_RGB888
-    image = QImage(buf.data, width, height, channels * width, fmt)
+    image = QImage(buf.data, width, height, channels * width, fmt)  # type: ignore[call-overload]
     return DecodedImage(image.convertToFormat(
         QImage.Format_ARGB32 if channels == 4 else QImage.Format_RGB32))

@@ -9,7 +9,7 @@ from .pvimage import PVImage
 __all__ = ["PVImagePlugin", "MacroDefaultsPlugin", "ChartExportButtonPlugin"]
 
 
-class PVImagePlugin(qtplugin_factory(PVImage, extensions=[RulesExtension],
+class PVImagePlugin(qtplugin_factory(PVImage, extensions=[RulesExtension],  # type: ignore[misc]
                                      **PVImage._qt_designer_)):
     """Designer entry for PVImage: widget box group, icon, tooltip and help text."""
 

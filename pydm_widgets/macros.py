@@ -38,8 +38,8 @@ def apply_macros(root: QWidget, macros: Dict[str, str]) -> int:
     changed = 0
     for widget in [root, *root.findChildren(QWidget)]:
         meta = widget.metaObject()
-        for i in range(meta.propertyCount()):
-            prop = meta.property(i)
+        for i in range(meta.propertyCount() if meta is not None else 0):
+            prop = meta.property(i)  # type: ignore[union-attr]
             if prop.typeName() not in ("QString", "QStringList") or not prop.isWritable():
                 continue
             name = prop.name()
@@ -85,9 +85,10 @@ class MacroDefaults(QWidget):
         except ValueError as ex:
             logger.error("MacroDefaults: cannot parse %r: %s", self._defaults, ex)
             return
-        root = self.parentWidget() or self
-        while root.parentWidget() is not None and not hasattr(root, "macros"):
-            root = root.parentWidget()
+        root: QWidget = self.parentWidget() or self
+        parent = root.parentWidget()
+        while parent is not None and not hasattr(root, "macros"):
+            root, parent = parent, parent.parentWidget()
         given = root.macros() if callable(getattr(root, "macros", None)) else None
         if isinstance(given, dict):                # later loads (related displays, ...)
             for key, value in macros.items():     # see the defaults too

@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pydm.utilities import ACTIVE_QT_WRAPPER, QtWrapperTypes
 from qtpy.QtCore import Property
 
@@ -68,6 +70,11 @@ def _reconnecting(key: str) -> Property:
 
 class ImageProperties:
     """Mixin of :class:`~pydm_widgets.pvimage.PVImage`: its Designer properties."""
+
+    if TYPE_CHECKING:        # the rest of the widget this mixes into
+        _levels: tuple[float, float]
+
+        def __getattr__(self, name: str) -> Any: ...
 
     imageChannel = _reconnecting("image")
     widthChannel = _reconnecting("width")

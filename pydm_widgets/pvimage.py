@@ -12,12 +12,22 @@ from pydm.widgets.base import PostParentClassInitSetup, PyDMWidget
 from pydm.widgets.colormaps import cmaps
 from qtpy.QtCore import QRectF, Qt, QTimer, Signal
 from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPen
-from qtpy.QtWidgets import (QApplication, QFileDialog, QMenu, QMessageBox, QStyle,
-                            QStyleOption, QWidget)
+from qtpy.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMenu,
+    QMessageBox,
+    QStyle,
+    QStyleOption,
+    QWidget,
+)
 
 from . import codec
 from .properties import ColorMap, ColorMode, ImageProperties, ScaleMode, designer_enums
 from .source import ImageSource
+
+if ACTIVE_QT_WRAPPER == QtWrapperTypes.PYQT5:
+    from PyQt5.QtCore import Q_ENUM
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +43,14 @@ ALARM_COLORS = {PyDMWidget.ALARM_MINOR: QColor("#e0c000"),
                 PyDMWidget.ALARM_DISCONNECTED: QColor("#ffffff")}
 #: PyDM's colormaps by ColorMap value (Gray: none).
 COLORMAP_POINTS = dict(zip(range(1, 8), (cmaps[k] for k in sorted(cmaps))))
+
+
+def _timer(parent: QWidget, slot: Any, interval_ms: int, single_shot: bool) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(single_shot)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def max_array_bytes() -> int:
@@ -54,7 +72,6 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
     """
 
     if ACTIVE_QT_WRAPPER == QtWrapperTypes.PYQT5:
-        from PyQt5.QtCore import Q_ENUM
         Q_ENUM(ScaleMode)
         Q_ENUM(ColorMode)
         Q_ENUM(ColorMap)
@@ -85,14 +102,11 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         self._image_connected = False
         self._last_paint = 0.0
         self._frames = 0
-        self._error_timer = QTimer(self, singleShot=True, interval=ERROR_GRACE_MS)
-        self._error_timer.timeout.connect(self._show_pending_error)
-        self._frame_watchdog = QTimer(self, singleShot=True, interval=FRAME_WATCHDOG_MS)
-        self._frame_watchdog.timeout.connect(self._check_frame_arrived)
-        self._redraw_timer = QTimer(self, singleShot=True)
-        self._redraw_timer.timeout.connect(self._redraw_now)
-        self._resubscribe_timer = QTimer(self, interval=RESUBSCRIBE_MS)
-        self._resubscribe_timer.timeout.connect(self.source.resubscribe_image)
+        self._error_timer = _timer(self, self._show_pending_error, ERROR_GRACE_MS, True)
+        self._frame_watchdog = _timer(self, self._check_frame_arrived, FRAME_WATCHDOG_MS, True)
+        self._redraw_timer = _timer(self, self._redraw_now, 0, True)
+        self._resubscribe_timer = _timer(self, self.source.resubscribe_image, RESUBSCRIBE_MS,
+                                         False)
         PyDMWidget.__init__(self)
         self.setMinimumSize(64, 48)
         if init_channel:
@@ -247,7 +261,7 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         self.update()
 
     def _target_rect(self, area: QRectF, image: QImage) -> QRectF:
-        w, h = image.width(), image.height()
+        w, h = float(image.width()), float(image.height())
         if self._scale_mode == ScaleMode.Stretch or w == 0 or h == 0:
             return area
         if self._scale_mode == ScaleMode.KeepAspect:
@@ -260,7 +274,8 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         painter = QPainter(self)
         opt = QStyleOption()
         opt.initFrom(self)
-        self.style().drawPrimitive(QStyle.PE_Widget, opt, painter, self)
+        self.style().drawPrimitive(  # type: ignore[union-attr]
+            QStyle.PrimitiveElement.PE_Widget, opt, painter, self)
         border = 2
         area = QRectF(self.contentsRect()).adjusted(border, border, -border, -border)
         color = ALARM_COLORS.get(self._alarm_state)
@@ -274,12 +289,13 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
                 painter.fillRect(target, tint)
         if not (self._image_connected or not self.source.image_channel):
             painter.fillRect(area, QColor(90, 90, 90, 170))
-            self._draw_text(painter, area, "Disconnected", QColor("white"), Qt.AlignCenter)
+            self._draw_text(painter, area, "Disconnected", QColor("white"),
+                            Qt.AlignmentFlag.AlignCenter)
         if self._error:
             box = QRectF(area.x(), area.bottom() - 40, area.width(), 40)
             painter.fillRect(box, QColor(0, 0, 0, 200))
             self._draw_text(painter, box, self._error, QColor("#ffd040"),
-                            Qt.AlignCenter | Qt.TextWordWrap)
+                            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
         if self._alarm_sensitive_border and color is not None and self.source.image_channel:
             painter.setPen(QPen(color, border))
             painter.drawRect(QRectF(self.contentsRect()).adjusted(1, 1, -1, -1))
@@ -297,7 +313,9 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
     def widget_ctx_menu(self) -> QMenu:
         menu = QMenu(self)
         for text, slot in (("Save image...", self._ask_save), ("Copy image", self.copy_image)):
-            menu.addAction(text, slot).setEnabled(self._decoded is not None)
+            action = menu.addAction(text, slot)
+            if action is not None:
+                action.setEnabled(self._decoded is not None)
         return menu
 
     def current_image(self) -> Optional[QImage]:
@@ -311,8 +329,9 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
 
     def copy_image(self) -> None:
         image = self.current_image()
-        if image is not None:
-            QApplication.clipboard().setImage(image)
+        clipboard = QApplication.clipboard()
+        if image is not None and clipboard is not None:
+            clipboard.setImage(image)
 
     def _ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save image", "image.png",

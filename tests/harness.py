@@ -67,7 +67,7 @@ class IocProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def start(self, timeout: float = 30.0) -> "IocProcess":
+    def start(self, timeout: float = 30.0) -> IocProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         log = open(self.log_path, "wb")
@@ -80,7 +80,8 @@ class IocProcess:
                 wait_until(self._ready, timeout, f"{self.ready_pv} from {self.role} IOC")
             except TimeoutError:
                 self.stop()
-                raise TimeoutError(f"{self.role} IOC did not answer; log:\n{self.log()}")
+                raise TimeoutError(f"{self.role} IOC did not answer; log:\n{self.log()}") \
+                    from None
         return self
 
     def _ready(self) -> bool:
@@ -113,7 +114,7 @@ class IocProcess:
         except ProcessLookupError:
             pass
 
-    def restart(self) -> "IocProcess":
+    def restart(self) -> IocProcess:
         self.stop()
         return self.start()
 

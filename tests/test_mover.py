@@ -71,4 +71,5 @@ def test_shift_moves_the_coordinates_not_the_switches():
     mover.shift(10.0)
     assert mover.position == 10.5 and mover.switches == (9.0, 11.0)
     assert mover.switch_state() == (False, False)
-    pytest.raises(ValueError, lambda: run(mover.travel(float("nan"), vbas=0, velo=1, accl=0)))
+    with pytest.raises(ValueError):
+        run(mover.travel(float("nan"), vbas=0, velo=1, accl=0))

@@ -79,7 +79,7 @@ def test_access_security_refuses_writes_but_allows_reads(start_ioc, prefix, tmp_
               ready_pv=f"{prefix}motor.RTYP")
     m = f"{prefix}motor"
     assert ca_read(f"{m}.RBV", timeout=5, repeater=False).data[0] == 0.0
-    with pytest.raises(Exception, match="(?i)write"):
+    with pytest.raises(Exception, match=r"(?i)write"):
         ca_write(f"{m}.VAL", 1.0, notify=True, timeout=5, repeater=False)
     pv = epics.PV(f"{m}.VELO")
     assert pv.wait_for_connection(5) and pv.read_access and not pv.write_access
@@ -88,8 +88,8 @@ def test_access_security_refuses_writes_but_allows_reads(start_ioc, prefix, tmp_
 
 def test_an_access_file_that_grants_us_write_still_works(start_ioc, prefix, tmp_path):
     acf = tmp_path / "pvchart.acf"
-    acf.write_text("UAG(us) {%s}\nASG(DEFAULT) {\n RULE(1, WRITE) {UAG(us)}\n}\n"
-                   % os.environ.get("USER", "root"))
+    user = os.environ.get("USER", "root")
+    acf.write_text(f"UAG(us) {{{user}}}\nASG(DEFAULT) {{\n RULE(1, WRITE) {{UAG(us)}}\n}}\n")
     start_ioc("motor", "iocs.motor", "--prefix", prefix, "--access-file", str(acf),
               ready_pv=f"{prefix}motor.RTYP")
     assert epics.caput(f"{prefix}motor.VAL", 0.5, wait=True, timeout=20) == 1

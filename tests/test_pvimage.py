@@ -150,7 +150,7 @@ def test_size_and_mode_changes_then_garbage_then_recovery(qtbot, widget, pattern
                            (np.frombuffer(codec.PNG_SIGNATURE + b"rubbish" * 5, np.uint8),
                             "corrupt PNG")):
         push(prefix, garbage)
-        qtbot.waitUntil(lambda: words in widget.error_message, timeout=5000)
+        qtbot.waitUntil(lambda words=words: words in widget.error_message, timeout=5000)
         assert widget.current_image().width() == W
         assert colour_at(widget, 5, 3) == pytest.approx((255, 0, 0), abs=12)
     push(prefix, data)                                   # the next good frame clears it

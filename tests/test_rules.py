@@ -1,9 +1,19 @@
 """The pure motor-record rules (motorRecord.cc): limits, backlash, retries, clamps, alarms."""
 import pytest
 
-from iocs.motor.rules import (Msta, alarm, limit_violation, msta_word, nint, plan_move,
-                              preferred_direction, raw_steps, reconcile, retry_verdict,
-                              too_small)
+from iocs.motor.rules import (
+    Msta,
+    alarm,
+    limit_violation,
+    msta_word,
+    nint,
+    plan_move,
+    preferred_direction,
+    raw_steps,
+    reconcile,
+    retry_verdict,
+    too_small,
+)
 
 SETTINGS = dict(VBAS=0.0, VMAX=10.0, VELO=2.0, BVEL=1.0, JVEL=1.0, HVEL=1.0, ACCL=0.2,
                 BACC=0.5, FRAC=1.0, JAR=5.0, SREV=200, UREV=0.02, MRES=0.0001, ERES=0.0001,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -30,6 +30,9 @@ EMPTY = Samples(np.zeros(0), np.zeros(0), np.zeros(0, np.int8))
 
 class FrameLoop:
     """Mixin of the chart IOC: the frame loop and the trace-data loop."""
+
+    if TYPE_CHECKING:        # the rest of the record/IOC/widget this mixes into
+        def __getattr__(self, name: str) -> Any: ...
 
     def init_frames(self) -> None:
         self.renderer: Optional[Any] = None        # made at the first frame (matplotlib
@@ -79,7 +82,7 @@ class FrameLoop:
         if self.renderer is None:
             self.renderer = await asyncio.get_running_loop().run_in_executor(
                 self._executor, _new_renderer)
-        r = self.renderer
+        r: Any = self.renderer
         r.width, r.height, r.window = self.width.value, self.height.value, self.window.value
         r.mode, r.layout = self.ColorMode.value, self.layout.value
         self.history.window = r.window
@@ -114,7 +117,8 @@ class FrameLoop:
                 self._executor, self._post_pva, frame, self.Compressor.value, uid, stamp)
 
     def _post_pva(self, frame: np.ndarray, codec: str, uid: int, stamp: float) -> None:
-        self.pva.post(encode_frame(frame, codec, uid, stamp))
+        if self.pva is not None:
+            self.pva.post(encode_frame(frame, codec, uid, stamp))
 
     async def data_loop(self) -> None:
         """Refresh T<n>:times/values/severity while their data change."""

@@ -162,7 +162,7 @@ class History:
         return tuple(s.version for s in self.series.values()) + tuple(
             w.version for w in self.waveforms.values())
 
-    def data_versions(self) -> Dict[str, int]:
+    def data_versions(self) -> Dict[str, object]:
         """Per source, a number that changes whenever its data does."""
         return {n: (self.waveforms[n].version, s.version) if n in self.waveforms else
                 s.version for n, s in self.series.items()}

@@ -19,15 +19,13 @@ from caproto.server import PVGroup, SubGroup
 
 from ..common.autosave import AutosaveFile, Autosaver, autosave_path
 from ..common.camonitor import client_context
-from ..common.channels import (RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel,
-                               is_action)
+from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel, is_action
 from ..common.iocmain import DEFAULT_PREFIX, ioc_parser, prepare, serve
 from ..common.settings import SettingsTable
 from .frames import FrameLoop
 from .presets import PresetsGroup
 from .pva import ImageServer
-from .settings import (CHART, MAX_PIXELS, MAX_SOURCES, PRESETS, TRACE, check_size,
-                       source_list)
+from .settings import CHART, MAX_PIXELS, MAX_SOURCES, PRESETS, TRACE, check_size, source_list
 from .sources import SourceWatcher
 from .traces import TraceGroup
 
@@ -46,7 +44,7 @@ def default_sources(prefix: str) -> str:
     return f"{prefix}motor.RBV,{prefix}motor.VAL"
 
 
-async def _setting(group: "ChartIOC", instance: Any, value: Any) -> Any:
+async def _setting(group: ChartIOC, instance: Any, value: Any) -> Any:
     return await group.apply_setting(instance, value)
 
 
@@ -197,7 +195,8 @@ def given_options(argv: Sequence[str]) -> List[str]:
     """Names of the settings whose options appear on the command line."""
     given = []
     for s in OPTIONS.options():
-        if any(a == s.option or a.startswith(s.option + "=") for a in argv):
+        flag = s.option or ""
+        if any(a == flag or a.startswith(flag + "=") for a in argv):
             given.append(s.name)
     return given
 
@@ -231,8 +230,10 @@ def main(argv: Optional[List[str]] = None) -> None:
             old = AutosaveFile(autosave_path(args.autosave_dir, prefix, "presets"))
             saved = {"presets": old.load()} if old.path.exists() else {}
     last_cli = saved.get("_cli", {}) if isinstance(saved.get("_cli"), dict) else {}
-    sections = {k: saved.get(k) if isinstance(saved.get(k), dict) else {}
-                for k in ("chart", "traces", "presets")}
+    sections: Dict[str, Dict[str, Any]] = {}
+    for key in ("chart", "traces", "presets"):
+        section = saved.get(key)
+        sections[key] = section if isinstance(section, dict) else {}
     chart_values = starting_values(sections["chart"], CHART,
                                    {s.name: cli[s.name] for s in CHART}, given, last_cli,
                                    "chart autosave")

@@ -18,9 +18,8 @@ from caproto.asyncio.client import Context
 from caproto.server import PVGroup
 
 from ..common.camonitor import RemotePV, RemoteWriteError
+from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, field, is_action
 from ..common.tasks import TaskSet
-from ..common.channels import (RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, field,
-                               is_action)
 from .settings import PRESETS
 
 logger = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ CHOICES = ("Insert", "Retract", "")
 MOVE_TIMEOUT = 300.0
 
 
-async def _setting(group: "PresetsGroup", instance: Any, value: Any) -> Any:
+async def _setting(group: PresetsGroup, instance: Any, value: Any) -> Any:
     return await group.apply_setting(instance, value)
 
 
@@ -85,8 +84,9 @@ class PresetsGroup(PVGroup):
         return ""
 
     async def show(self) -> None:
-        connected = bool(self.rbv and self.rbv.connected)
-        name = self._named(self.rbv.value if connected else None)
+        rbv = self.rbv
+        connected = bool(rbv is not None and rbv.connected)
+        name = self._named(rbv.value if rbv is not None and connected else None)
         if self.choices.value != name:
             await self.choices.write(name, verify_value=False)
         if self.motor_connected.value != int(connected):

@@ -14,7 +14,7 @@ and a red DISCONNECTED. Histories are reduced to a min/max envelope per pixel co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -31,14 +31,14 @@ DISCONNECTED_COLOR = "#d62728"
 
 @dataclass
 class _Panel:
-    ax: object
+    ax: Any                                 # a matplotlib Axes
     members: List[int]                      # indices of the traces drawn here
     array: bool
     fixed: Optional[Tuple[float, float]]
     log: bool
     lines: Dict[int, Line2D] = field(default_factory=dict)
     marks: Dict[int, List[Line2D]] = field(default_factory=dict)
-    mark_text: object = None
+    mark_text: Any = None
     ylim: Tuple[float, float] = (0.0, 1.0)
     xlim: Tuple[float, float] = (0.0, 1.0)
 
@@ -169,7 +169,7 @@ class ChartRenderer:
             data = self._prepare(traces, False)
         else:
             self.canvas.restore_region(self._background)
-        for panel, per_trace in zip(self._panels, data):
+        for panel, per_trace in zip(self._panels, data or []):   # None: cannot happen twice
             self._draw_panel(panel, traces, per_trace)
         self.frames += 1
         return self._pixels()
@@ -230,7 +230,7 @@ class ChartRenderer:
     def pixel_of(self, panel: int, t: float, y: float) -> Tuple[int, int]:
         """(column, row) in the image where data point ``(t, y)`` of a panel lands."""
         x_disp, y_disp = self._panels[panel].ax.transData.transform((t, y))
-        return int(round(x_disp)), int(round(self.height - y_disp))
+        return round(x_disp), round(self.height - y_disp)
 
     @staticmethod
     def color_of(color: str) -> Tuple[int, int, int]:

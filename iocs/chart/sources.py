@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 import math
 import time
-from typing import Dict, List, Optional, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from caproto.asyncio.client import Context
@@ -30,6 +30,9 @@ SEARCH_TIMEOUT = 2.0
 
 class SourceWatcher:
     """Mixin of the chart IOC: remote source PVs, their history, the traces to draw."""
+
+    if TYPE_CHECKING:        # the rest of the record/IOC/widget this mixes into
+        def __getattr__(self, name: str) -> Any: ...
 
     history: History
     context: Optional[Context]

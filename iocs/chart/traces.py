@@ -24,7 +24,7 @@ __all__ = ["TraceGroup", "CAPACITY"]
 CAPACITY = 200_000
 
 
-async def _setting(group: "TraceGroup", instance: Any, value: Any) -> Any:
+async def _setting(group: TraceGroup, instance: Any, value: Any) -> Any:
     return await group.apply_setting(instance, value)
 
 

@@ -57,7 +57,7 @@ class IocPorts:
     pva_udp: int = 0   #: PVA search (UDP)
 
     @classmethod
-    def allocate(cls, pva: bool = True) -> "IocPorts":
+    def allocate(cls, pva: bool = True) -> IocPorts:
         return cls(free_port(), free_port(), free_port()) if pva else cls(free_port())
 
 

@@ -15,9 +15,9 @@ import logging
 import time
 from typing import Any, Callable, Optional
 
-import numpy as np
 import caproto as ca
 import caproto.asyncio.client as ca_client
+import numpy as np
 from caproto.asyncio.client import Context
 
 from .tasks import TaskSet
@@ -77,7 +77,7 @@ class RemotePV:
         self._tasks = TaskSet(f"{name} metadata")
         self._warned = False
 
-    async def start(self) -> "RemotePV":
+    async def start(self) -> RemotePV:
         (self.pv,) = await self.context.get_pvs(self.name,
                                                 connection_state_callback=self._conn_cb)
         self._sub = self.pv.subscribe(data_type="time")

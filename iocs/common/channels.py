@@ -9,15 +9,25 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import numpy as np
 from caproto import AccessRights, ChannelType, SkipWrite
 from caproto.server import pvproperty
-from caproto.server.server import (PvpropertyByte, PvpropertyByteRO, PvpropertyChar,
-                                   PvpropertyCharRO, PvpropertyDouble, PvpropertyDoubleRO,
-                                   PvpropertyEnum, PvpropertyEnumRO, PvpropertyInteger,
-                                   PvpropertyIntegerRO, PvpropertyString, PvpropertyStringRO)
+from caproto.server.server import (
+    PvpropertyByte,
+    PvpropertyByteRO,
+    PvpropertyChar,
+    PvpropertyCharRO,
+    PvpropertyDouble,
+    PvpropertyDoubleRO,
+    PvpropertyEnum,
+    PvpropertyEnumRO,
+    PvpropertyInteger,
+    PvpropertyIntegerRO,
+    PvpropertyString,
+    PvpropertyStringRO,
+)
 
 from . import access
 
@@ -88,6 +98,15 @@ def is_action(value: Any, what: str) -> bool:
 class _RecordField:
     """Mixin: EPICS-record put semantics for caproto channels (see the module docstring)."""
 
+    if TYPE_CHECKING:  # the caproto ChannelData this is mixed into
+        data_type: ChannelType
+        pvname: str
+        group: Any
+
+        def preprocess_value(self, value: Any) -> Any: ...
+
+        async def verify_value(self, value: Any) -> Any: ...
+
     async def write(self, value: Any, *, verify_value: bool = True, **kwargs: Any) -> None:
         if verify_value:
             # Judge the value first, outside caproto's write(), so a refusal leaves the
@@ -101,16 +120,17 @@ class _RecordField:
                 return
             if checked is not None:
                 value = checked
-        await super().write(value, verify_value=False, **kwargs)
+        await super().write(value, verify_value=False, **kwargs)  # type: ignore[misc]
 
     async def write_from_dbr(self, data: Any, data_type: ChannelType, metadata: Any,
                              **kwargs: Any) -> Any:
         if self.data_type in (ChannelType.LONG, ChannelType.INT, ChannelType.ENUM):
             _check_integral_wire(data, data_type, self.pvname)
-        return await super().write_from_dbr(data, data_type, metadata, **kwargs)
+        return await super().write_from_dbr(  # type: ignore[misc]
+            data, data_type, metadata, **kwargs)
 
     def check_access(self, hostname: str, username: str) -> AccessRights:
-        return (super().check_access(hostname, username)
+        return (super().check_access(hostname, username)  # type: ignore[misc]
                 & access.rights(hostname, username, _access_level(self)))
 
 

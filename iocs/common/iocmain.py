@@ -83,6 +83,7 @@ def serve(pvdb: Dict[str, Any], run_options: Dict[str, Any], *,
     async def main() -> None:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
+        assert task is not None, "runs inside a task"
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
         try:

@@ -185,7 +185,7 @@ class SettingsTable:
                                           help=s.help(),
                                           default=argparse.SUPPRESS if forward else s.default)
             kwargs["metavar"] = ("{" + ",".join(s.choices) + "}" if s.kind == "menu" else
-                                 s.option.lstrip("-").upper().replace("-", "_"))
+                                 (s.option or "").lstrip("-").upper().replace("-", "_"))
             parser.add_argument(s.option, **kwargs)
 
     def from_args(self, args: argparse.Namespace) -> Dict[str, Any]:

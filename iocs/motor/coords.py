@@ -10,7 +10,7 @@ that re-reads its limits on those monitors (ophyd) sees the new range at once.
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..common.channels import is_action
 from .fields import FIELDS
@@ -30,6 +30,12 @@ UNIT_SUFFIX = {"EGU/s": "/sec", "EGU/s/s": "/s/s", "EGU/rev": "/rev"}
 
 class CoordinateSettings:
     """Handlers of the coordinate, limit and setting fields of the motor record."""
+
+    if TYPE_CHECKING:        # the rest of the record this mixes into
+        cal: Calibration
+        ldvl: float
+
+        def __getattr__(self, name: str) -> Any: ...
 
     async def _put_setting(self, instance: Any, value: Any) -> Any:
         name = instance.pvname.rsplit(".", 1)[1]
@@ -128,7 +134,9 @@ class CoordinateSettings:
         if user is not None and self.value("FOFF") == "Variable":
             self.cal = Calibration(user - self.cal.sign * self.value("DVAL"), self.cal.sign)
         else:
-            new_dial = self.cal.dial(user) if user is not None else dial
+            if user is None and dial is None:
+                raise ValueError(f"{self.prefix}: redefine needs a user or a dial position")
+            new_dial = self.cal.dial(user) if user is not None else float(dial)  # type: ignore[arg-type]
             raw_steps(new_dial, self.value("MRES"), f"{self.prefix} new position")
             self.mover.shift(new_dial - self.mover.position)
             await self._set("DVAL", new_dial)

@@ -107,12 +107,13 @@ class MotorIOC:
 
     async def restore(self) -> None:
         """Restore every axis from the autosave file, or publish defaults."""
-        saved = self.autosaver.file.load() if self.autosaver else {}
+        autosaver = self.autosaver
+        saved = autosaver.file.load() if autosaver is not None else {}
         for name, record in self.axes.items():
             state = saved.get(name)
-            if isinstance(state, dict):
+            if isinstance(state, dict) and autosaver is not None:
                 await record.restore(state)
-                logger.info("%s restored from %s", record.prefix, self.autosaver.file.path)
+                logger.info("%s restored from %s", record.prefix, autosaver.file.path)
             else:
                 await record.startup_publish()
         if self.autosaver is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 __all__ = ["Segment", "Profile", "trapezoid_profile", "Calibration", "check_finite",
            "MAX_ACCEL"]
@@ -83,7 +83,7 @@ class Profile:
                 return seg.velocity(t)
         return 0.0
 
-    def decelerated(self, t: float) -> "Profile":
+    def decelerated(self, t: float) -> Profile:
         """The same move stopped at time ``t``: ramp down from the current speed to rest."""
         x = self.position(t)
         v = self.velocity(t)
@@ -107,7 +107,7 @@ class Profile:
                 return seg.t0 + _time_to_reach(seg, x)
         return self.end_time
 
-    def truncated(self, x: float) -> "Profile":
+    def truncated(self, x: float) -> Profile:
         """The motion stopped dead at position ``x`` (a limit switch) when it gets there."""
         t = self.crossing(x)
         if t is None:
@@ -199,14 +199,14 @@ class Calibration:
         return (min(a, b), max(a, b))
 
     def dial_limit_for(self, user_value: float, high: bool) -> Tuple[str, float]:
-        """Which dial limit a user limit write sets, and to what: ``('DHLM', x)`` or ``('DLLM', x)``."""
+        """Which dial limit a user limit write sets: ``('DHLM', x)`` or ``('DLLM', x)``."""
         dial = self.dial(user_value)
         if (self.sign > 0) == high:
             return "DHLM", dial
         return "DLLM", dial
 
 
-def check_finite(**values: Optional[float]) -> None:
+def check_finite(**values: Any) -> None:
     """Raise ``ValueError`` naming the first value that is not a finite number."""
     for name, value in values.items():
         try:

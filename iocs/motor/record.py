@@ -40,7 +40,7 @@ class AxisOptions:
     update_rate: float = 20.0                          #: readback updates per second
 
 
-async def _dispatch(self: "MotorRecord", instance: Any, value: Any) -> Any:
+async def _dispatch(self: MotorRecord, instance: Any, value: Any) -> Any:
     name = instance.pvname.rsplit(".", 1)[1]
     handler = getattr(self, f"_put_{name}", None) or self._put_setting
     return await handler(instance, value)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
+from .motion import Calibration
 from .rules import nint, plan_move, retry_verdict, too_small
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,12 @@ Work = Callable[[], Awaitable[bool]]      # a motion; returns True when VAL shou
 
 class MotionSequencer:
     """The motion task of :class:`~iocs.motor.record.MotorRecord` and what it runs."""
+
+    if TYPE_CHECKING:        # the rest of the record this mixes into
+        cal: Calibration
+        ldvl: float
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def init_motion_state(self) -> None:
         self._task: Optional[asyncio.Task] = None

@@ -36,7 +36,7 @@ class Choreography:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="demo moves")
 
-    def start(self) -> "Choreography":
+    def start(self) -> Choreography:
         self._thread.start()
         return self
 
@@ -69,7 +69,8 @@ def run_demo(launcher: Launcher, screenshot: Optional[Path], timeout: float = 60
     started = launcher.start(["repeater", "motor", "chart"], timeout=timeout)
     os.environ.update(launcher.client_env())
     ensure_max_array_bytes()
-    from .display import DEFAULT_MACROS, main as display_main, render_screenshot
+    from .display import DEFAULT_MACROS, render_screenshot
+    from .display import main as display_main
     macros = dict(DEFAULT_MACROS, P=launcher.prefix)
     moves = Choreography(f"{launcher.prefix}motor", loop=screenshot is None)
     try:

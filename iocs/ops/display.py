@@ -92,6 +92,7 @@ def check_iocs(macros: Dict[str, str], timeout: float = CHECK_TIMEOUT) -> None:
 def _process_until(condition: Callable[[], bool], timeout: float) -> bool:
     from qtpy.QtWidgets import QApplication
     app = QApplication.instance()
+    assert app is not None, "a QApplication runs"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         app.processEvents()

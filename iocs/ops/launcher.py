@@ -61,7 +61,7 @@ class Launcher:
 
     # ---- the run directory ----------------------------------------------------------------
     @classmethod
-    def from_run_dir(cls, run_dir: Path) -> "Launcher":
+    def from_run_dir(cls, run_dir: Path) -> Launcher:
         """The launcher that started the IOCs in ``run_dir`` (its saved settings)."""
         try:
             saved = json.loads((Path(run_dir) / "launcher.json").read_text())
@@ -210,7 +210,7 @@ class Launcher:
             for name in names:
                 pv = self.ready_pv(name)
 
-                def answers() -> bool:
+                def answers(pv: Optional[str] = pv) -> bool:
                     try:
                         read(pv, timeout=1.0, repeater=False)
                         return True

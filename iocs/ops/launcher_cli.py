@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..common.caenv import IocPorts
 from ..common.iocmain import DEFAULT_PREFIX
+from ..common.settings import SettingsTable
 from .launcher import LOCAL_PORTS, LOCAL_REPEATER_PORT, NAMES, Launcher, LauncherError
 
 __all__ = ["main", "build_parser"]
@@ -26,7 +27,7 @@ COMMON = (("-v", "verbose", "count", "more log messages in the IOCs' logs (defau
            "the IOCs log the PVs they serve (default: no)"))
 
 
-def _tables() -> Dict[str, object]:
+def _tables() -> Dict[str, SettingsTable]:
     from ..chart.ioc import OPTIONS as CHART_OPTIONS
     from ..motor.ioc import OPTIONS as MOTOR_OPTIONS
     return {"motor": MOTOR_OPTIONS, "chart": CHART_OPTIONS}
