@@ -12,17 +12,18 @@ import random
 import statistics
 import time
 
-from stack import IocStack, epics
+from stack import LocalStack, write_results
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+RATE = 10.0
+STACK = LocalStack("BL:", chart_args=["--rate", str(RATE)])     # sets the CA environment
 
+import epics  # noqa: E402
 import numpy as np  # noqa: E402
 from qtpy.QtWidgets import QApplication  # noqa: E402
 
 from tests.harness import qimage_rgb, wait_until  # noqa: E402
 
 MOVES = int(os.environ.get("LATENCY_MOVES", 25))
-RATE = 10.0
 
 
 def right_edge(widget) -> np.ndarray:
@@ -36,7 +37,7 @@ def right_edge(widget) -> np.ndarray:
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     from pydm_widgets.pvimage import PVImage
-    with IocStack("BL:", ["--rate", str(RATE)]):
+    with STACK:
         for field, value in (("VELO", 50.0), ("ACCL", 0.05)):
             epics.caput(f"BL:motor.{field}", value, wait=True)
         widget = PVImage()
@@ -95,6 +96,9 @@ def main() -> None:
         ms = sorted(x * 1000 for x in latencies)
         if os.environ.get("LATENCY_DEBUG"):
             print([round(x * 1000) for x in latencies])
+        write_results("latency", {"moves": len(ms), "median_ms": statistics.median(ms),
+                                  "p90_ms": ms[int(0.9 * len(ms)) - 1], "max_ms": ms[-1],
+                                  "period_ms": period_ms})
         print(f"VAL put -> first changed chart pixel painted, {len(ms)} of {MOVES} moves: "
               f"median {statistics.median(ms):.0f} ms, p90 {ms[int(0.9 * len(ms)) - 1]:.0f} ms, "
               f"max {ms[-1]:.0f} ms; chart period {period_ms:.0f} ms "

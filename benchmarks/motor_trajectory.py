@@ -1,74 +1,128 @@
-"""How closely RBV follows the theoretical trapezoid, and IOC CPU per moving axis.
+"""Motor trajectories against the motor record's plan, and IOC CPU per moving axis.
 
 Runs, in one process run, our motor IOC and caproto's ``fake_motor_record`` example (the
 baseline) as real subprocesses on loopback, and prints:
 
-* tracking: RBV samples vs :func:`iocs.motor.motion.trapezoid_profile` (server timestamps),
-  end-time error, readback update rate;
-* CPU: IOC CPU seconds per wall second per continuously moving axis, ours vs the baseline.
+* tracking: RBV samples (server timestamps) vs the motor record's plan
+  (:func:`iocs.motor.rules.plan_move` legs, each a
+  :func:`iocs.motor.motion.trapezoid_profile`), for plain moves and moves with a backlash
+  leg (BDST, BVEL, BACC); end-time error; readback update rate;
+* retries: an IOC whose mechanics fall 3 % short of each commanded move, RTRY 5 and RDBD
+  0.01: retries used (RCNT), final |RBV - VAL| and time per move;
+* CPU: IOC CPU per wall second per continuously moving axis, ours vs the baseline, ratio last.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Dict, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import stack  # noqa: F401  (sys.path)
+from stack import cpu_seconds, wait_until, write_results
 
-from iocs.common.caenv import client_env, free_port  # noqa: E402
+from iocs.common.caenv import IocPorts, client_env, free_port
+from iocs.motor.motion import trapezoid_profile
+from iocs.motor.rules import plan_move
+from tests.harness import IocProcess
 
-PORTS = {"ours": free_port(), "baseline": free_port()}
+PORTS = {"ours": IocPorts.allocate(pva=False), "retry": IocPorts.allocate(pva=False),
+         "baseline": IocPorts.allocate(pva=False)}
 REPEATER = free_port()
 os.environ.update(client_env(PORTS.values(), REPEATER))
-
-import tempfile  # noqa: E402
-
 import epics  # noqa: E402
 
-from iocs.motor.motion import trapezoid_profile  # noqa: E402
-from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
+MOTION = {"VELO": 2.0, "ACCL": 0.5, "VBAS": 0.2, "BVEL": 0.5, "BACC": 0.2}
+PLAIN = ((0.0, 6.0), (6.0, -2.0), (-2.0, -1.5), (-1.5, 0.0))
+BACKLASH = ((0.0, 4.0), (4.0, 1.0), (1.0, 1.3), (1.3, 0.0))
 
 
-def tracking(prefix: str) -> dict:
-    """Several moves; RBV samples against the theoretical profile."""
-    m = f"{prefix}motor"
-    for field, value in (("VELO", 2.0), ("ACCL", 0.5), ("VBAS", 0.2)):
+class PiecewiseProfile:
+    """The record's plan of one move: its legs' trapezoids one after another."""
+
+    def __init__(self, start: float, target: float, bdst: float, t0: float) -> None:
+        legs = plan_move(dval=target, ldvl=start, drbv=start, mres=0.001, bdst=bdst, frac=1.0,
+                         velo=MOTION["VELO"], accl=MOTION["ACCL"], bvel=MOTION["BVEL"],
+                         bacc=MOTION["BACC"], relative=False)
+        self.profiles = []
+        origin, t = start, t0
+        for leg in legs:
+            p = trapezoid_profile(origin, leg.goal, vbas=MOTION["VBAS"], velo=leg.velo,
+                                  accl=leg.accl, t0=t)
+            self.profiles.append(p)
+            origin, t = leg.goal, t + p.duration
+        self.legs = len(legs)
+        self.duration = t - t0
+
+    def position(self, t: float) -> float:
+        for p in self.profiles:
+            if t <= p.t0 + p.duration:
+                return p.position(t)
+        return self.profiles[-1].position(t)
+
+
+def record(m: str) -> Tuple[list, list, epics.PV, epics.PV]:
+    samples: list = []
+    dmov: list = []
+    rbv = epics.PV(f"{m}.RBV", form="time", auto_monitor=True)
+    done = epics.PV(f"{m}.DMOV", form="time", auto_monitor=True)
+    for pv in (rbv, done):
+        pv.wait_for_connection(5)
+    rbv.add_callback(lambda value=None, timestamp=None, **kw: samples.append((timestamp, value)))
+    done.add_callback(lambda value=None, timestamp=None, **kw: dmov.append((timestamp, value)))
+    return samples, dmov, rbv, done
+
+
+def tracking(m: str, moves, bdst: float) -> Dict[str, float]:
+    """Each move once; RBV samples against the record's plan."""
+    for field, value in dict(MOTION, BDST=bdst).items():
         epics.caput(f"{m}.{field}", value, wait=True)
-    errors, end_errors, rates = [], [], []
-    lock = threading.Lock()
-    for start, target in ((0.0, 6.0), (6.0, -2.0), (-2.0, -1.5), (-1.5, 0.0)):
-        samples, dmov = [], []
-        rbv = epics.PV(f"{m}.RBV", form="time", auto_monitor=True)
-        done = epics.PV(f"{m}.DMOV", form="time", auto_monitor=True)
-        rbv.wait_for_connection(5)
-        done.wait_for_connection(5)
-        rbv.add_callback(lambda value=None, timestamp=None, samples=samples, **kw:
-                         samples.append((timestamp, value)))
-        done.add_callback(lambda value=None, timestamp=None, dmov=dmov, **kw:
-                          dmov.append((timestamp, value)))
+    errors, end_errors, rates, legs = [], [], [], []
+    for start, target in moves:
+        epics.caput(f"{m}.VAL", start, wait=True, timeout=60)
+        samples, dmov, rbv, done = record(m)
+        wait_until(lambda: dmov, 5, "DMOV monitor")              # noqa: B023
         epics.caput(f"{m}.VAL", target, wait=True, timeout=60)
-        wait_until(lambda dmov=dmov: [v for _, v in dmov][-2:] == [0, 1], 5, "DMOV 0 -> 1")
+        wait_until(lambda: [v for _, v in dmov][-2:] == [0, 1], 5,  # noqa: B023
+                   "DMOV 0 -> 1")
         rbv.clear_callbacks()
         done.clear_callbacks()
-        with lock:
-            t0 = next(t for t, v in dmov if v == 0)
-            t1 = [t for t, v in dmov if v == 1][-1]
-            profile = trapezoid_profile(start, target, vbas=0.2, velo=2.0, accl=0.5, t0=t0)
-            distance = abs(target - start)
-            moving = [(t, x) for t, x in samples if t0 <= t <= t1]
-            errors += [abs(x - profile.position(t)) / distance for t, x in moving]
-            end_errors.append(abs((t1 - t0) - profile.duration) / profile.duration)
-            if len(moving) > 2:
-                rates.append((len(moving) - 1) / (moving[-1][0] - moving[0][0]))
+        t0 = next(t for t, v in dmov if v == 0)
+        t1 = [t for t, v in dmov if v == 1][-1]
+        plan = PiecewiseProfile(start, target, bdst, t0)
+        legs.append(plan.legs)
+        distance = abs(target - start)
+        moving = [(t, x) for t, x in samples if t0 <= t <= t1]
+        errors += [abs(x - plan.position(t)) / distance for t, x in moving]
+        end_errors.append(abs((t1 - t0) - plan.duration) / plan.duration)
+        if len(moving) > 2:
+            rates.append((len(moving) - 1) / (moving[-1][0] - moving[0][0]))
     return {"max_err": max(errors), "rms_err": statistics.fmean(e * e for e in errors) ** 0.5,
-            "end_err": max(end_errors), "rate": min(rates)}
+            "end_err": max(end_errors), "rate": min(rates), "legs": max(legs)}
 
 
-def cpu_per_axis(proc: IocProcess, motors: list, span: float, seconds: float = 6.0) -> float:
+def retries(m: str) -> Dict[str, float]:
+    """Moves on mechanics that fall short: retries used and where the motor ends up."""
+    for field, value in dict(MOTION, BDST=0.0, RTRY=5, RDBD=0.01, RMOD="Default").items():
+        epics.caput(f"{m}.{field}", value, wait=True)
+    counts, finals, times = [], [], []
+    for target in (5.0, -3.0, 2.0, 0.0):
+        t0 = time.monotonic()
+        epics.caput(f"{m}.VAL", target, wait=True, timeout=120)
+        times.append(time.monotonic() - t0)
+        counts.append(epics.caget(f"{m}.RCNT", use_monitor=False))
+        finals.append(abs(epics.caget(f"{m}.RBV", use_monitor=False) - target))
+    return {"retries_max": max(counts), "retries_mean": statistics.fmean(counts),
+            "final_err_max": max(finals), "move_s_mean": statistics.fmean(times)}
+
+
+def cpu_per_axis(proc: IocProcess, motors: List[str], span: float,
+                 seconds: float = 8.0) -> float:
     """CPU fraction of the IOC per axis while every axis moves back and forth."""
     stop = threading.Event()
 
@@ -83,7 +137,7 @@ def cpu_per_axis(proc: IocProcess, motors: list, span: float, seconds: float = 6
     wait_until(lambda: all(epics.caget(f"{m}.DMOV", use_monitor=False) == 0 for m in motors),
                10, "every axis moving")
     c0, w0 = cpu_seconds(proc.pid), time.monotonic()
-    time.sleep(seconds)                               # the measurement window itself
+    stop.wait(seconds)                                # the measured span itself
     c1, w1 = cpu_seconds(proc.pid), time.monotonic()
     stop.set()
     for t in threads:
@@ -91,33 +145,51 @@ def cpu_per_axis(proc: IocProcess, motors: list, span: float, seconds: float = 6
     return (c1 - c0) / (w1 - w0) / len(motors)
 
 
-def main() -> None:
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
+    parser.add_argument("--json", default=None,
+                        help="results file (default benchmarks/results/motor_trajectory.json)")
+    args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="pvchart-bench-"))
-    repeater = IocProcess("repeater", ["-m", "iocs.ops.repeater"], free_port(), REPEATER, work,
-                          ready_pv=None).start()
+    peers = list(PORTS.values())
+    repeater = IocProcess("repeater", ["-m", "iocs.ops.repeater", "--host", "127.0.0.1"],
+                          IocPorts(free_port()), REPEATER, work, ready_pv=None).start()
     ours = IocProcess("ours", ["-m", "iocs.motor", "--prefix", "BO:", "--axes",
                                "motor,m2,m3"], PORTS["ours"], REPEATER, work,
-                      ready_pv="BO:motor.RTYP", peers=PORTS.values())
+                      ready_pv="BO:motor.RTYP", peers=peers)
+    short = IocProcess("retry", ["-m", "iocs.motor", "--prefix", "BR:",
+                                 "--position-error", "0.03"], PORTS["retry"], REPEATER, work,
+                       ready_pv="BR:motor.RTYP", peers=peers)
     base = IocProcess("baseline", ["-m", "caproto.ioc_examples.fake_motor_record",
                                    "--prefix", "BB:"], PORTS["baseline"], REPEATER, work,
-                      ready_pv="BB:mtr1.RBV", peers=PORTS.values())
+                      ready_pv="BB:mtr1.RBV", peers=peers)
     try:
-        ours.start()
-        base.start()
-        t = tracking("BO:")
-        print(f"RBV vs trapezoid: max error {t['max_err']:.2%} of the move, "
-              f"rms {t['rms_err']:.2%}, end-time error {t['end_err']:.2%}, "
-              f"readback {t['rate']:.1f} Hz")
+        for proc in (ours, short, base):
+            proc.start()
+        out: Dict[str, Dict[str, float]] = {}
+        for name, moves, bdst in (("plain", PLAIN, 0.0), ("backlash", BACKLASH, 0.5)):
+            t = out[name] = tracking("BO:motor", moves, bdst)
+            print(f"{name:8s} RBV vs the record's plan ({t['legs']} legs max): max error "
+                  f"{t['max_err']:.2%} of the move, rms {t['rms_err']:.2%}, end-time error "
+                  f"{t['end_err']:.2%}, readback {t['rate']:.1f} Hz", flush=True)
+        r = out["retries"] = retries("BR:motor")
+        print(f"retries  mechanics 3 % short, RTRY 5, RDBD 0.01: {r['retries_mean']:.1f} "
+              f"retries per move (max {r['retries_max']:.0f}), final |RBV-VAL| max "
+              f"{r['final_err_max']:.4f}, {r['move_s_mean']:.2f} s per move", flush=True)
         for m in ("BO:motor", "BO:m2", "BO:m3"):
-            epics.caput(f"{m}.VELO", 2.0, wait=True)
+            for field, value in dict(MOTION, BDST=0.0).items():
+                epics.caput(f"{m}.{field}", value, wait=True)
         ours_cpu = cpu_per_axis(ours, ["BO:motor", "BO:m2", "BO:m3"], 4.0)
         base_cpu = cpu_per_axis(base, ["BB:mtr1", "BB:mtr2", "BB:mtr3"], 4.0)
+        out["cpu"] = {"ours": ours_cpu, "baseline": base_cpu}
+        write_results("motor_trajectory", out, args.json)
         print(f"IOC CPU per moving axis: ours {ours_cpu:.2%} (20 Hz readback) vs "
-              f"fake_motor_record {base_cpu:.2%} (10 Hz): ratio {ours_cpu / base_cpu:.2f}")
+              f"fake_motor_record {base_cpu:.2%} (10 Hz): ratio {ours_cpu / base_cpu:.2f}x")
     finally:
-        for proc in (ours, base, repeater):
+        for proc in (ours, short, base, repeater):
             proc.stop()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

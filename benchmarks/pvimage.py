@@ -51,7 +51,7 @@ def main() -> None:
     ours.show()
 
     def ours_frame(data, mode):
-        ours._on_image(ours._generation, data)
+        ours._on_frame(data)
         ours.grab()
 
     ours.colorMode = PVImage.RGB1

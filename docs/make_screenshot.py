@@ -1,33 +1,74 @@
-"""Render docs/_generated/display.png with the project's own headless path.
+"""Render the display's screenshots for the docs with the project's own headless path.
 
-Starts the IOCs under procServ (launcher, free loopback ports, a temporary run directory),
-runs ``pvchart-display --screenshot`` against them, and stops them again.
+Starts local-mode IOCs under procServ (launcher, free loopback ports, a temporary run
+directory), moves the motor through the demo's moves, captures the display (Stacked layout)
+to the first PNG and, with the chart switched to Overlay, to the second; then stops the IOCs.
+
+    python docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
 """
-import subprocess
+from __future__ import annotations
+
+import os
+import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iocs.common.caenv import free_port  # noqa: E402
+from iocs.common.caenv import IocPorts, free_port  # noqa: E402
 from iocs.ops.launcher import Launcher  # noqa: E402
 
 
-def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs/_generated/display.png")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    run_dir = Path(tempfile.mkdtemp(prefix="pvchart-docs-")) / "run"
-    launcher = Launcher(run_dir, motor_port=free_port(), chart_port=free_port(),
+def _wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"docs screenshot: no {what} within {timeout:g} s")
+        time.sleep(0.05)
+
+
+def main(argv: list[str]) -> int:
+    outs = [Path(a) for a in argv] or [ROOT / "docs/_generated/display.png"]
+    for out in outs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="pvchart-docs-"))
+    launcher = Launcher(tmp / "run", local=True, prefix="DOCS:",
+                        ports={"motor": IocPorts.allocate(pva=False),
+                               "chart": IocPorts.allocate()},
                         repeater_port=free_port())
     try:
-        launcher.start()
-        return subprocess.call([sys.executable, "-m", "iocs.ops.display", "--run-dir",
-                                str(run_dir), "--screenshot", str(out)], cwd=ROOT)
+        launcher.start(timeout=90)
+        os.environ.update(launcher.client_env())
+        from iocs.common.caenv import ensure_max_array_bytes
+        ensure_max_array_bytes()
+        import epics
+
+        from iocs.ops.demo import Choreography
+        from iocs.ops.display import DEFAULT_MACROS, render_screenshot
+        macros = dict(DEFAULT_MACROS, P=launcher.prefix)
+        moves = Choreography(f"{launcher.prefix}motor").start()
+        if not moves.done.wait(90):
+            raise RuntimeError("docs screenshot: the demo moves did not finish")
+        render_screenshot(outs[0], macros, frames=3)
+        if len(outs) > 1:
+            chart = f"{launcher.prefix}chart:"
+            epics.caput(chart + "layout", "Overlay", wait=True)
+            _wait_for(lambda: epics.caget(chart + "layout", as_string=True,
+                                          use_monitor=False) == "Overlay", 10, "Overlay")
+            uid = epics.caget(chart + "UniqueId_RBV", use_monitor=False)
+            _wait_for(lambda: epics.caget(chart + "UniqueId_RBV", use_monitor=False) > uid + 1,
+                      20, "Overlay frame")
+            render_screenshot(outs[1], macros, frames=3)
+        for out in outs:
+            print(f"wrote {out}")
+        return 0
     finally:
         launcher.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
+import numpy as np
 from qtpy.QtCore import Property
 from qtpy.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
@@ -36,8 +37,7 @@ def read_chart_data(prefix: str, timeout: float = 5.0) -> List[Series]:
                   for field in ("times", "values", "severity")]
         if any(a is None for a in arrays):
             raise ConnectionError(f"{prefix}T{n}: data does not answer")
-        times, values, severity = ([] if a is None or not hasattr(a, "__len__") else a
-                                   for a in arrays)
+        times, values, severity = (np.atleast_1d(a) for a in arrays)   # 1 sample: scalar
         out.append((n, source, times, values, severity))
     return out
 

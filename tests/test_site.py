@@ -7,16 +7,14 @@ with no EPICS variable set anywhere.
 """
 import json
 import os
-import signal
 import sys
 import textwrap
-import time
 
 import pytest
 
 from iocs.ops.launcher import Launcher
-from tests.harness import wait_until
 from tests.netns import Network, netns_available
+from tests.reconnection import reconnection_time
 
 WHY_NOT = netns_available()
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=f"no network namespaces: {WHY_NOT}")
@@ -133,70 +131,11 @@ def test_display_screenshot_on_the_console_writes_no_pv(site, tmp_path):
     assert console_py(console, probe) == before       # not even a timestamp changed
 
 
-MONITOR = """
-    import sys, time
-    kind = sys.argv[1]
-    def event(what, gone=False):
-        print(what, time.time(), gone, flush=True)
-    if kind == "display":                   # the display's chart: PVImage over PVA
-        from qtpy.QtWidgets import QApplication
-        from pydm_widgets.pvimage import PVImage
-        app = QApplication([])
-        w = PVImage()
-        w.newImageSignal.connect(lambda *a: event("value"))
-        w.source.connection.connect(lambda up: event("conn", not up))
-        w.imageChannel = "pva://SITEA:chart:Pva1:Image"
-        w.show()
-        until = time.monotonic() + 3
-        while time.monotonic() < until:
-            app.processEvents()
-            time.sleep(0.01)
-        print("ready", flush=True)
-        until = time.monotonic() + 30
-        while time.monotonic() < until:
-            app.processEvents()
-            time.sleep(0.01)
-        sys.exit(0)
-    else:                                   # a plain libca monitor (PyDM's CA path)
-        import epics
-        pv = epics.PV("SITEA:chart:UniqueId_RBV", callback=lambda **kw: event("value"),
-                      connection_callback=lambda conn=None, **kw: event("conn", not conn))
-    time.sleep(3)
-    print("ready", flush=True)
-    time.sleep(30)
-"""
-
-
-def reconnection_time(console, launcher, kind):
-    """Seconds from a SIGKILL of the chart IOC to the next value a console monitor gets."""
-    proc = console.popen([PY, "-c", textwrap.dedent(MONITOR), kind], stdout=-1, text=True)
-    try:
-        while proc.stdout.readline().strip() != "ready":
-            pass
-        (old,) = launcher.child_pids("chart")
-        t_kill = time.time()
-        os.kill(old, signal.SIGKILL)
-        gone = False
-        while True:
-            line = proc.stdout.readline().split()
-            assert line, "the console monitor ended before the chart IOC came back"
-            what, stamp, lost = line[0], float(line[1]), line[2] == "True"
-            gone = gone or (what == "conn" and lost)
-            if what == "value" and gone and stamp > t_kill:
-                back = stamp - t_kill
-                break
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    wait_until(lambda: [p for p in launcher.child_pids("chart") if p != old], 10, "respawn")
-    return back
-
-
 def test_the_console_is_back_within_5_s_of_a_chart_ioc_kill(site):
     net, runs = site
     launcher = Launcher.from_run_dir(runs[net.hosts["b"].ns])
-    pva = reconnection_time(net.hosts["con"], launcher, "display")
-    ca = reconnection_time(net.hosts["con"], launcher, "ca")
+    pva = reconnection_time(net.hosts["con"].popen, launcher, "display")
+    ca = reconnection_time(net.hosts["con"].popen, launcher, "ca")
     print(f"chart IOC killed: the display's chart back after {pva:.2f} s, a plain libca "
           f"monitor after {ca:.2f} s")
     assert pva <= 5.0

@@ -118,6 +118,9 @@ def render_screenshot(path: Path, macros: Dict[str, str], timeout: float = 60.0,
         raise RuntimeError(f"no chart frame from {macros['P']}{macros['C']}: within "
                            f"{timeout:g} s")
     path = Path(path)
+    focused = QApplication.focusWidget()
+    if focused is not None:
+        focused.clearFocus()               # no text cursor in the picture
     if not display.grab().save(str(path)):
         raise RuntimeError(f"could not write {path}")
     display.close()

@@ -39,7 +39,12 @@ class LauncherError(RuntimeError):
 
 
 class Launcher:
-    """The IOCs of one pvchart installation, run from ``run_dir``."""
+    """The IOCs of one pvchart installation, run from ``run_dir``.
+
+    In local mode ``ports`` gives the loopback ports by IOC name; a name other than ``motor``
+    and ``chart`` is another local-mode IOC (not started here) that these IOCs and their
+    clients search too.
+    """
 
     def __init__(self, run_dir: Path, *, local: bool = False, prefix: str = DEFAULT_PREFIX,
                  ports: Optional[Dict[str, IocPorts]] = None,

@@ -1,0 +1,171 @@
+"""Plots and tables for docs/performance.rst from the benchmarks' committed figures.
+
+    python docs/make_plots.py docs/_generated
+
+Reads ``benchmarks/results/*.json`` (written by the benchmarks, see ``make bench``) and writes
+one PNG and one ``<benchmark>.rst`` (the plot and its numbers as a table) per benchmark
+into the output directory.
+A benchmark without figures gets a line saying so instead of a plot.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+COLORS = {"pvimage-ca": "#0072b2", "pvimage-pva": "#009e73", "timeplot": "#d55e00",
+          "ca": "#0072b2", "pva-raw": "#e69f00", "pva-lz4": "#009e73"}
+
+
+def _table(header: List[str], rows: List[List[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = "  ".join("=" * w for w in widths)
+    out = [line, "  ".join(h.ljust(w) for h, w in zip(header, widths)), line]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(out + [line, ""])
+
+
+def console_cpu(d: Dict[str, Any], out: Path) -> str:
+    loads = d["loads"]
+    labels = [f"{r['traces']}x{r['points'] // 1000}k\n{r['size']}" for r in loads]
+    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=100)
+    width = 0.27
+    for j, kind in enumerate(("pvimage-ca", "pvimage-pva", "timeplot")):
+        xs = [i + (j - 1) * width for i in range(len(loads))]
+        bars = ax.bar(xs, [100 * r[kind]["cpu"] for r in loads], width, label=kind,
+                      color=COLORS[kind])
+        if kind != "timeplot":
+            key = "ratio_ca" if kind == "pvimage-ca" else "ratio_pva"
+            ax.bar_label(bars, [f"{r[key]:.2f}x" for r in loads], fontsize=7)
+    ax.set_xticks(range(len(loads)), labels, fontsize=8)
+    ax.set_ylabel("console CPU (% of a core)")
+    ax.set_title(f"Console CPU at {loads[0]['rate']:g} Hz: PVImage vs PyDMTimePlot "
+                 "(labels: ratio)", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    rows = [[f"{r['traces']} x {r['points']}", r["size"],
+             f"{100 * r['pvimage-ca']['cpu']:.1f} %", f"{100 * r['pvimage-pva']['cpu']:.1f} %",
+             f"{100 * r['timeplot']['cpu']:.1f} %", f"{r['ratio_ca']:.2f}",
+             f"{r['ratio_pva']:.2f}", f"{r['pvimage-pva']['ms_per_frame']:.2f}",
+             f"{100 * r['pvimage-ca']['chart_cpu']:.0f} %"] for r in loads]
+    return _table(["load", "size", "PVImage CA", "PVImage PVA", "TimePlot", "ratio CA",
+                   "ratio PVA", "PVA ms/frame", "chart IOC"], rows)
+
+
+def chart_fanout(d: Dict[str, Any], out: Path) -> str:
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    for transport in ("ca", "pva-raw", "pva-lz4"):
+        rows = [r for r in d["rows"] if r["transport"] == transport]
+        ax.plot([r["clients"] for r in rows], [100 * r["server_cpu"] for r in rows], "o-",
+                label=transport, color=COLORS[transport])
+    ax.set_xlabel("clients")
+    ax.set_ylabel("server CPU (% of a core)")
+    ax.set_title(f"Fan-out of {d['size']} RGB chart frames at {d['rate']:g} Hz", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    rows = [[r["transport"], r["clients"], f"{100 * r['server_cpu']:.1f} %",
+             f"{r['fps_min']:.1f} .. {r['fps_max']:.1f}"] for r in d["rows"]]
+    return _table(["transport", "clients", "server CPU", "client fps"], rows)
+
+
+def chart_render(d: Dict[str, Any], out: Path) -> str:
+    rows = d["rows"]
+    fig, ax = plt.subplots(figsize=(6.5, 3.2), dpi=100)
+    ax.barh([r["case"] for r in rows], [r["ms"] for r in rows], color="#0072b2")
+    ax.axvline(2 * rows[0]["ms"], color="#d55e00", ls="--", label="2x the Stacked chart")
+    ax.invert_yaxis()
+    ax.set_xlabel("ms per frame")
+    ax.set_title(f"Render cost, {d['traces']} traces x {d['points']} points, {d['size']}",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    table = [[r["case"], f"{r['ms']:.2f}", f"{r['ms'] / rows[0]['ms']:.2f}"] for r in rows]
+    table.append(["seed method", f"{d['seed_ms']:.1f}", f"{d['seed_ms'] / rows[0]['ms']:.1f}"])
+    return _table(["chart", "ms per frame", "vs Stacked"], table)
+
+
+def reconnect(d: Dict[str, Any], out: Path) -> str:
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    labels, medians, maxes = [], [], []
+    for mode in ("local", "site"):
+        for kind, name in (("display", "display (PVA)"), ("ca", "libca monitor")):
+            if mode in d:
+                labels.append(f"{mode}\n{name}")
+                medians.append(d[mode][kind]["median"])
+                maxes.append(d[mode][kind]["max"])
+    ax.bar(labels, medians, color="#0072b2", label="median")
+    ax.scatter(labels, maxes, color="#d55e00", zorder=3, label="max")
+    ax.set_ylabel("s from IOC kill to next value")
+    ax.set_title("Reconnection after a chart IOC crash (procServ restarts it)", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    rows = [[label.replace("\n", ", "), f"{m:.2f}", f"{x:.2f}"]
+            for label, m, x in zip(labels, medians, maxes)]
+    return _table(["console", "median s", "max s"], rows)
+
+
+def motor_trajectory(d: Dict[str, Any], out: Path) -> str:
+    cpu = d["cpu"]
+    fig, ax = plt.subplots(figsize=(5, 2.4), dpi=100)
+    ax.barh(["pvchart motor IOC (20 Hz)", "caproto fake_motor_record (10 Hz)"],
+            [100 * cpu["ours"], 100 * cpu["baseline"]], color=["#0072b2", "#999999"])
+    ax.invert_yaxis()
+    ax.set_xlabel("IOC CPU per moving axis (% of a core)")
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    rows = [[name, f"{d[name]['max_err']:.2%}", f"{d[name]['rms_err']:.2%}",
+             f"{d[name]['end_err']:.2%}", f"{d[name]['rate']:.1f}"]
+            for name in ("plain", "backlash")]
+    r = d["retries"]
+    return (_table(["moves", "max error", "rms error", "end-time error", "readback Hz"], rows)
+            + "\nRetries (mechanics 3 % short, RTRY 5, RDBD 0.01): "
+              f"{r['retries_mean']:.1f} per move (max {r['retries_max']:.0f}), final "
+              f"|RBV - VAL| at most {r['final_err_max']:.4f}.\n")
+
+
+PLOTS: Dict[str, Callable[[Dict[str, Any], Path], str]] = {
+    "console_cpu": console_cpu, "chart_fanout": chart_fanout, "chart_render": chart_render,
+    "reconnect": reconnect, "motor_trajectory": motor_trajectory}
+
+
+def main(argv: List[str]) -> int:
+    out_dir = Path(argv[0] if argv else ROOT / "docs" / "_generated")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, plot in PLOTS.items():
+        path = RESULTS / f"{name}.json"
+        rst = ".. generated by docs/make_plots.py from benchmarks/results; do not edit\n\n"
+        if not path.exists():
+            rst += f"*No figures yet: run* ``python benchmarks/{name}.py``.\n"
+        else:
+            data = json.loads(path.read_text())
+            table = plot(data, out_dir / f"{name}.png")
+            machine = data.get("machine", {})
+            rst += (f".. image:: {name}.png\n\n{table}\n*Measured {machine.get('when', '?')} "
+                    f"on {machine.get('cpus', '?')} CPUs, Python "
+                    f"{machine.get('python', '?')}.*\n")
+            print(f"wrote {out_dir / (name + '.png')}")
+        (out_dir / f"{name}.rst").write_text(rst)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
