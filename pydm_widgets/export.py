@@ -10,7 +10,7 @@ import csv
 import datetime
 import logging
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 from qtpy.QtCore import Property
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["ChartExportButton", "export_csv", "read_chart_data"]
 
-Series = Tuple[int, str, Sequence[float], Sequence[float], Sequence[int]]
+Series = Tuple[int, str, Any, Any, Any]          # times, values, severities: 1-D arrays
 
 
 def read_chart_data(prefix: str, timeout: float = 5.0) -> List[Series]:
