@@ -61,37 +61,31 @@ class PiecewiseProfile:
 
     def position(self, t: float) -> float:
         for p in self.profiles:
-            if t <= p.t0 + p.duration:
+            if t <= p.end_time:
                 return p.position(t)
         return self.profiles[-1].position(t)
-
-
-def record(m: str) -> Tuple[list, list, epics.PV, epics.PV]:
-    samples: list = []
-    dmov: list = []
-    rbv = epics.PV(f"{m}.RBV", form="time", auto_monitor=True)
-    done = epics.PV(f"{m}.DMOV", form="time", auto_monitor=True)
-    for pv in (rbv, done):
-        pv.wait_for_connection(5)
-    rbv.add_callback(lambda value=None, timestamp=None, **kw: samples.append((timestamp, value)))
-    done.add_callback(lambda value=None, timestamp=None, **kw: dmov.append((timestamp, value)))
-    return samples, dmov, rbv, done
 
 
 def tracking(m: str, moves, bdst: float) -> Dict[str, float]:
     """Each move once; RBV samples against the record's plan."""
     for field, value in dict(MOTION, BDST=bdst).items():
         epics.caput(f"{m}.{field}", value, wait=True)
+    samples: List[Tuple[float, float]] = []
+    dmov: List[Tuple[float, int]] = []
+    rbv = epics.PV(f"{m}.RBV", form="time", auto_monitor=True,
+                   callback=lambda value=None, timestamp=None, **kw:
+                   samples.append((timestamp, value)))
+    done = epics.PV(f"{m}.DMOV", form="time", auto_monitor=True,
+                    callback=lambda value=None, timestamp=None, **kw:
+                    dmov.append((timestamp, value)))
+    for pv in (rbv, done):
+        pv.wait_for_connection(5)
     errors, end_errors, rates, legs = [], [], [], []
     for start, target in moves:
         epics.caput(f"{m}.VAL", start, wait=True, timeout=60)
-        samples, dmov, rbv, done = record(m)
-        wait_until(lambda: dmov, 5, "DMOV monitor")              # noqa: B023
+        del samples[:], dmov[:]
         epics.caput(f"{m}.VAL", target, wait=True, timeout=60)
-        wait_until(lambda: [v for _, v in dmov][-2:] == [0, 1], 5,  # noqa: B023
-                   "DMOV 0 -> 1")
-        rbv.clear_callbacks()
-        done.clear_callbacks()
+        wait_until(lambda: [v for _, v in dmov][-2:] == [0, 1], 5, "DMOV 0 -> 1")
         t0 = next(t for t, v in dmov if v == 0)
         t1 = [t for t, v in dmov if v == 1][-1]
         plan = PiecewiseProfile(start, target, bdst, t0)
@@ -102,6 +96,8 @@ def tracking(m: str, moves, bdst: float) -> Dict[str, float]:
         end_errors.append(abs((t1 - t0) - plan.duration) / plan.duration)
         if len(moving) > 2:
             rates.append((len(moving) - 1) / (moving[-1][0] - moving[0][0]))
+    rbv.clear_callbacks()
+    done.clear_callbacks()
     return {"max_err": max(errors), "rms_err": statistics.fmean(e * e for e in errors) ** 0.5,
             "end_err": max(end_errors), "rate": min(rates), "legs": max(legs)}
 

@@ -2,7 +2,8 @@
 
 PVImage gets RGB1 and RGBA frames; PyDMImageView (PyDM's own image widget) gets the
 same-size Mono frame, which is all it can show. Each frame is fed through the widget's own
-value path and painted (``grab()``), offscreen, with no Channel Access involved.
+value path and painted by the event loop as on a screen (``processEvents()``), offscreen,
+with no Channel Access involved.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def main() -> None:
 
     def ours_frame(data, mode):
         ours._on_frame(data)
-        ours.grab()
+        app.processEvents()                   # the update it asked for, painted
 
     ours.colorMode = PVImage.RGB1
     whole_rgb = per_frame(lambda d: ours_frame(d, "RGB1"), rgb)
@@ -71,7 +72,7 @@ def main() -> None:
     def theirs_frame(data):
         view.image_value_changed(data)
         updater.run()                         # the work its thread does, here in line
-        view.grab()
+        app.processEvents()
 
     whole_mono = per_frame(theirs_frame, mono)
     print(f"decode 640x480: RGB1 {decode_rgb * 1e6:.1f} us, RGBA {decode_rgba * 1e6:.1f} us "

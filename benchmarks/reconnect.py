@@ -9,12 +9,14 @@ by procServ; a console measures the time to the next value it gets:
 Site mode runs across hosts: the IOCs on one network namespace, the console on another,
 bridged, with broadcast search and a CA repeater on each host as a site has (needs root and
 ``ip netns``). Local mode runs on loopback (``--local`` ports). Printed per mode and console:
-median and max over ``--repeat`` kills; the display / libca ratio of the medians last.
+median and max over ``--repeat`` kills, each at a random phase after the console's first
+value; the display / libca ratio of the medians last.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -32,6 +34,13 @@ from tests.reconnection import reconnection_time
 
 PY = sys.executable
 KINDS = ("display", "ca")
+_phases = random.Random(11)
+
+
+def phase() -> float:
+    """When the kill comes after a console's first value: anywhere in libca's 10 s governor
+    period (a fixed pseudo-random sequence, the same in every run)."""
+    return _phases.uniform(0.0, 10.0)
 
 
 def summary(times: List[float]) -> Dict[str, Any]:
@@ -49,7 +58,7 @@ def site(repeat: int) -> Dict[str, Dict[str, Any]]:
         ioc.run([PY, "-m", "iocs.ops.launcher_cli", "start", "--prefix", "RECO:",
                  "--run-dir", str(run_dir)], timeout=120)
         launcher = Launcher.from_run_dir(run_dir)
-        return {kind: summary([reconnection_time(console.popen, launcher, kind)
+        return {kind: summary([reconnection_time(console.popen, launcher, kind, phase())
                                for _ in range(repeat)]) for kind in KINDS}
     finally:
         if ioc is not None:
@@ -70,7 +79,7 @@ def local(repeat: int) -> Dict[str, Dict[str, Any]]:
         return subprocess.Popen(args, env=env, **kw)
     try:
         launcher.start(timeout=90)
-        return {kind: summary([reconnection_time(popen, launcher, kind)
+        return {kind: summary([reconnection_time(popen, launcher, kind, phase())
                                for _ in range(repeat)]) for kind in KINDS}
     finally:
         launcher.stop()
@@ -79,7 +88,7 @@ def local(repeat: int) -> Dict[str, Dict[str, Any]]:
 
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
-    parser.add_argument("--repeat", type=int, default=5, help="kills per console (5)")
+    parser.add_argument("--repeat", type=int, default=8, help="kills per console (8)")
     parser.add_argument("--json", default=None,
                         help="results file (default benchmarks/results/reconnect.json)")
     args = parser.parse_args(argv)

@@ -30,6 +30,11 @@ from iocs.ops.launcher import Launcher  # noqa: E402
 from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: One set of loopback ports per benchmark process: libca reads its addresses once, so every
+#: stack a benchmark starts (one after another) serves on the same ports.
+PORTS = {"motor": IocPorts.allocate(pva=False), "chart": IocPorts.allocate(),
+         "signals": IocPorts.allocate(pva=False)}
+REPEATER_PORT = free_port()
 
 __all__ = ["ROOT", "LocalStack", "cpu_seconds", "wait_until", "CpuWindow", "write_results",
            "signal_value"]
@@ -49,12 +54,10 @@ class LocalStack:
                  chart_args: Sequence[str] = (), motor_args: Sequence[str] = ()) -> None:
         self.prefix = prefix
         self.work = Path(tempfile.mkdtemp(prefix="pvchart-bench-"))
-        ports = {"motor": IocPorts.allocate(pva=False), "chart": IocPorts.allocate()}
-        self.signal_ports = IocPorts.allocate(pva=False) if signals else None
-        if self.signal_ports is not None:
-            ports["signals"] = self.signal_ports        # searched by the chart and clients
+        ports = dict(PORTS)                # "signals": searched by the chart and the clients
+        self.signal_ports = ports["signals"]
         self.launcher = Launcher(self.work / "run", local=True, prefix=prefix, ports=ports,
-                                 repeater_port=free_port())
+                                 repeater_port=REPEATER_PORT)
         self.args = {"motor": list(motor_args), "chart": list(chart_args)}
         self.signals: Optional[IocProcess] = None
         if signals:
@@ -72,6 +75,7 @@ class LocalStack:
 
     def __enter__(self) -> LocalStack:
         try:
+            self.launcher.start(["repeater"])
             if self.signals is not None:
                 self.signals.start(timeout=60)
             self.launcher.start(ioc_args=self.args, timeout=90)

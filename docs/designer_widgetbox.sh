@@ -1,47 +1,49 @@
 #!/usr/bin/env bash
-# Shows PVImage in real Qt Designer's widget box, headless, and saves a screenshot.
-#   bash docs/designer_widgetbox.sh [out.png]        (default: designer_widgetbox.png)
-# Designer and PyQt5's Designer plugin come from PyPI (qt5-applications, pyqt5-plugins), which
-# pin an older PyQt5, so they go into a throwaway venv, never into the project's .venv.
-# Needs: Debian's xvfb, xdotool and the X libraries below (installed when missing, as root).
+# Debian's Qt Designer with PyDM's plugins, PVImage in its widget box: the commands of
+# docs/pvimage.rst, run headless under Xvfb; saves a screenshot of the widget box.
+#   bash docs/designer_widgetbox.sh [out.png]      (default: docs/designer_widgetbox.png)
+# Installs qttools5-dev-tools (designer) and python3-pyqt5 (PyQt5's Designer plugin,
+# libpyqt5.so) when missing, as root. pvchart and PyDM go into a throwaway venv that sees
+# Debian's PyQt5 (--system-site-packages): the plugin runs Debian's Python and PyQt5.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-out=$(realpath -m "${1:-designer_widgetbox.png}")
+out=$(realpath -m "${1:-$repo/docs/designer_widgetbox.png}")
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-apt_pkgs="xvfb xdotool libxcb-xinerama0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
-  libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1
-  libgl1 libegl1 libdbus-1-3"
+apt_pkgs="qttools5-dev-tools python3-pyqt5 python3-pyqt5.qtsvg python3-venv xvfb xdotool"
 missing=$(for p in $apt_pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then apt-get update -qq && apt-get install -y -qq $missing >/dev/null; fi
 
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q pyqt5-plugins qt5-applications pydm
-"$work/venv/bin/pip" install -q --no-deps -e "$repo"
+# The documented commands (docs/pvimage.rst, "In Qt Designer").
+/usr/bin/python3 -m venv --system-site-packages "$work/venv"
+"$work/venv/bin/pip" install -q "$repo"
 site=$("$work/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+"$work/venv/bin/python" -c 'import PyQt5, sys; sys.exit(0 if PyQt5.__file__.startswith("/usr/lib/python3/") else "PyQt5 is not Debian'"'"'s")'
 
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1600x1000x24 >/dev/null 2>&1 & pids+=($!)
-export DISPLAY=$display
-# libpyqt5.so (Designer's Python plugin) loads PyDM's designer plugin, which loads the
-# widgets named by the pydm.widget entry points: ours among them.
-QT_PLUGIN_PATH="$site/pyqt5_plugins/Qt/plugins" PYQTDESIGNERPATH="$site/pydm" \
-  PYTHONHOME=$("$work/venv/bin/python" -c 'import sys; print(sys.base_prefix)') \
-  PYTHONPATH="$site:$repo" "$work/venv/bin/qt5-tools" designer >"$work/designer.log" 2>&1 &
+Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
 pids+=($!)
-for _ in $(seq 60); do xdotool search --name "Qt Designer" >/dev/null 2>&1 && break; sleep 1; done
-sleep 5                                    # let the start-up dialog and plugins settle
-xdotool key Escape
+for _ in $(seq 50); do [ -s "$work/display" ] && break; sleep 0.1; done
+export DISPLAY=:$(head -1 "$work/display")
+PYQTDESIGNERPATH="$site/pydm" PYTHONPATH="$site" QT_QPA_PLATFORM=xcb \
+  designer >"$work/designer.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 120); do xdotool search --onlyvisible --name "Qt Designer" >/dev/null 2>&1 && break
+  sleep 0.5; done
+xdotool search --onlyvisible --name "Qt Designer" >/dev/null || {
+  cat "$work/designer.log"; echo "Qt Designer did not open" >&2; exit 1; }
+sleep 3                                    # the start-up dialog and the plugins settle
+xdotool key Escape                         # close the "New Form" dialog
 xdotool mousemove 127 97 click 1           # the widget box's filter field
 xdotool type "PVImage"
-sleep 2
+sleep 1
 "$work/venv/bin/python" - "$out" <<'PY'
 import sys
 from PyQt5.QtWidgets import QApplication
 app = QApplication([])
-app.primaryScreen().grabWindow(0).save(sys.argv[1])
+app.primaryScreen().grabWindow(0, 0, 0, 420, 520).save(sys.argv[1])
 PY
+grep -i -B4 "pvimage\|error\|traceback" "$work/designer.log" || true
 echo "Qt Designer's widget box, filtered for PVImage: $out"

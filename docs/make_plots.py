@@ -139,7 +139,7 @@ def motor_trajectory(d: Dict[str, Any], out: Path) -> str:
     return (_table(["moves", "max error", "rms error", "end-time error", "readback Hz"], rows)
             + "\nRetries (mechanics 3 % short, RTRY 5, RDBD 0.01): "
               f"{r['retries_mean']:.1f} per move (max {r['retries_max']:.0f}), final "
-              f"|RBV - VAL| at most {r['final_err_max']:.4f}.\n")
+              f"distance RBV to VAL at most {r['final_err_max']:.4f}.\n")
 
 
 PLOTS: Dict[str, Callable[[Dict[str, Any], Path], str]] = {
@@ -159,7 +159,8 @@ def main(argv: List[str]) -> int:
             data = json.loads(path.read_text())
             table = plot(data, out_dir / f"{name}.png")
             machine = data.get("machine", {})
-            rst += (f".. image:: {name}.png\n\n{table}\n*Measured {machine.get('when', '?')} "
+            rst += (f".. image:: /_generated/{name}.png\n\n{table}\n"
+                    f"*Measured {machine.get('when', '?')} "
                     f"on {machine.get('cpus', '?')} CPUs, Python "
                     f"{machine.get('python', '?')}.*\n")
             print(f"wrote {out_dir / (name + '.png')}")

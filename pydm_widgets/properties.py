@@ -69,7 +69,9 @@ def _reconnecting(key: str) -> Property:
 
 
 class ImageProperties:
-    """Mixin of :class:`~pydm_widgets.pvimage.PVImage`: its Designer properties."""
+    """Mixin of :class:`~pydm_widgets.pvimage.PVImage`: its Designer properties (the enum
+    ones, ``colorMode``, ``scaleMode`` and ``colorMap``, are declared in PVImage's class body,
+    after its ``Q_ENUM`` calls, so Designer and ``QObject.property`` see enums)."""
 
     if TYPE_CHECKING:        # the rest of the widget this mixes into
         _levels: tuple[float, float]
@@ -119,7 +121,6 @@ class ImageProperties:
         self._fallback["mode"] = codec.COLOR_MODES[int(value)]
         self.try_decode()
 
-    colorMode = Property(ColorMode, readColorMode, setColorMode)
 
     def readScaleMode(self) -> int:
         return self._scale_mode
@@ -128,7 +129,6 @@ class ImageProperties:
         self._scale_mode = int(value)
         self.update()
 
-    scaleMode = Property(ScaleMode, readScaleMode, setScaleMode)
 
     def readSmoothScaling(self) -> bool:
         return self._smooth
@@ -181,4 +181,3 @@ class ImageProperties:
         self._colormap = int(value)
         self.try_decode()
 
-    colorMap = Property(ColorMap, readColorMap, setColorMap)

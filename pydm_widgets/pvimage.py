@@ -10,7 +10,7 @@ import numpy as np
 from pydm.utilities import ACTIVE_QT_WRAPPER, QtWrapperTypes
 from pydm.widgets.base import PostParentClassInitSetup, PyDMWidget
 from pydm.widgets.colormaps import cmaps
-from qtpy.QtCore import QRectF, Qt, QTimer, Signal
+from qtpy.QtCore import Property, QRectF, Qt, QTimer, Signal
 from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPen
 from qtpy.QtWidgets import (
     QApplication,
@@ -76,6 +76,9 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         Q_ENUM(ColorMode)
         Q_ENUM(ColorMap)
     ScaleMode, ColorMode, ColorMap = designer_enums("PVImage", ScaleMode, ColorMode, ColorMap)
+    colorMode = Property(ColorMode, ImageProperties.readColorMode, ImageProperties.setColorMode)
+    scaleMode = Property(ScaleMode, ImageProperties.readScaleMode, ImageProperties.setScaleMode)
+    colorMap = Property(ColorMap, ImageProperties.readColorMap, ImageProperties.setColorMap)
     KeepAspect, Stretch, Original = (ScaleMode.KeepAspect, ScaleMode.Stretch,
                                      ScaleMode.Original)
     Mono, RGB1, RGB2, RGB3, RGBA = (ColorMode.Mono, ColorMode.RGB1, ColorMode.RGB2,

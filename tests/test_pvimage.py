@@ -314,5 +314,10 @@ def test_designer_properties_are_all_meaningful(qtbot):
             "scaleMode", "smoothScaling", "maxRedrawRate", "autoLevels", "levelMin",
             "levelMax", "colorMap", "alarmSensitiveBorder",
             "alarmSensitiveContent"} <= names
+    for name, count in (("colorMode", 5), ("scaleMode", 3), ("colorMap", 8)):
+        prop = meta.property(meta.indexOfProperty(name))
+        assert prop.isEnumType() and prop.enumerator().keyCount() == count, name  # dropdowns
+        assert w.setProperty(name, count - 1) and w.property(name) == count - 1, name
+    w.colorMap = PVImage.ColorMap.Gray
     w.channel = "ca://X:ArrayData"                    # PyDM's channel is the image channel
     assert w.imageChannel == "ca://X:ArrayData" and w.channels_for_tools()
