@@ -81,7 +81,6 @@ def main() -> None:
           f"RGBA {whole_rgba * 1e3:.2f} ms; PyDMImageView Mono {whole_mono * 1e3:.2f} ms")
     print(f"PVImage RGB1 vs PyDMImageView Mono: ratio {whole_mono / whole_rgb:.1f}x faster, "
           f"RGBA {whole_mono / whole_rgba:.1f}x (target >= 5x)")
-    del app
 
 
 if __name__ == "__main__":
