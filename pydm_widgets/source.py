@@ -4,7 +4,8 @@ for Channel Access, the size and colour-mode PVs.
 An ``imagePrefix`` fills in areaDetector's ``ArrayData``, ``ArraySize0_RBV`` ..
 ``ArraySize2_RBV`` and ``ColorMode_RBV``; explicit channels win over it. Every change of the
 addresses reconnects everything under a new *generation*: events still in flight from the old
-channels are dropped, so an old source's frame is never shown. A frame whose size is unknown
+channels are dropped, so an old source's frame is never shown; so are events that reach a
+source whose widget was already destroyed. A frame whose size is unknown
 makes :meth:`ImageSource.refetch_sizes` read the size PVs again (their update may have been
 lost), at most once a second. While a ``pva://`` image is disconnected, the widget subscribes
 to it anew every second (:meth:`ImageSource.resubscribe_image`), so a restarted IOC is seen
@@ -17,6 +18,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from pydm.widgets.channel import PyDMChannel
+from qtpy import sip
 from qtpy.QtCore import QObject, Signal
 
 __all__ = ["ImageSource", "AD_SUFFIXES", "AD_MODE_NAMES", "address"]
@@ -147,24 +149,28 @@ class ImageSource(QObject):
         return changed
 
     # ---- slots (each carries the generation it was connected under) ---------------------
+    def _current(self, gen: int) -> bool:
+        """An event of the channels now in use, for a source that still exists."""
+        return gen == self.generation and not sip.isdeleted(self)
+
     def _conn(self, gen: int, connected: bool) -> None:
-        if gen == self.generation:
+        if self._current(gen):
             self.connection.emit(bool(connected))
 
     def _severity(self, gen: int, severity: int) -> None:
-        if gen == self.generation:
+        if self._current(gen):
             self.severity.emit(int(severity))
 
     def _enums(self, gen: int, strings: Any) -> None:
-        if gen == self.generation and strings:
+        if self._current(gen) and strings:
             self.mode_strings = tuple(strings)
             self.values_changed.emit()
 
     def _value(self, gen: int, key: str, value: Any) -> None:
-        if gen == self.generation:
+        if self._current(gen):
             self.values[key] = value
             self.values_changed.emit()
 
     def _image(self, gen: int, value: Any) -> None:
-        if gen == self.generation:
+        if self._current(gen):
             self.frame.emit(value)

@@ -93,6 +93,7 @@ def test_chart_menus_and_named_positions_refuse_garbage(chart_ioc, prefix):
 
 def test_named_positions_report_a_refusing_motor_at_once(chart_ioc, prefix):
     s = f"{prefix}SERVER"
+    wait_until(lambda: caget_fresh(f"{s}.motor_connected") == 1, 10, "the motor")
     epics.caput(f"{prefix}motor.SPMG", "Stop", wait=True)
     for pv, value in ((f"{s}.choices", "Insert"), (f"{s}.jog", 1)):
         t0 = time.monotonic()

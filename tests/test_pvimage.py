@@ -321,3 +321,17 @@ def test_designer_properties_are_all_meaningful(qtbot):
     w.colorMap = PVImage.ColorMap.Gray
     w.channel = "ca://X:ArrayData"                    # PyDM's channel is the image channel
     assert w.imageChannel == "ca://X:ArrayData" and w.channels_for_tools()
+
+
+def test_events_in_flight_after_the_widget_is_destroyed_are_dropped(qtbot, pattern_ioc,
+                                                                      prefix):
+    from qtpy import sip
+    w = PVImage()
+    w.imagePrefix = prefix
+    qtbot.waitUntil(lambda: w._image_connected, timeout=10000)
+    source, gen = w.source, w.source.generation
+    w.deleteLater()
+    qtbot.waitUntil(lambda: sip.isdeleted(source), timeout=5000)
+    source._conn(gen, False)             # as a queued libca callback delivered late
+    source._image(gen, np.zeros(3, np.uint8))
+    source._value(gen, "size0", 3)

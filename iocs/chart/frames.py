@@ -4,7 +4,8 @@ A frame is rendered (in a worker thread) at most ``rate`` times a second and onl
 data, the sources' state or a setting changed, or the time axis has slid by a pixel. Sizes
 and colour mode are posted before the data they describe, then the frame counter and time,
 as areaDetector does; the same frame, with the same ``uniqueId``, goes out over PV Access.
-``freeze = On`` holds the published picture while the history keeps recording.
+``freeze = On`` holds the published picture while the history keeps recording: once the put
+completes, no frame goes out, not even one rendered before it.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class FrameLoop:
         self._last_error = ""
         self._settings_version = 0
         self._published: Dict[int, Any] = {}
+        self.post_lock = asyncio.Lock()      # freeze waits for a frame being posted
 
     def settings_changed(self) -> None:
         """A setting that changes the picture was written (also autosaved)."""
@@ -92,8 +94,11 @@ class FrameLoop:
         frame = await asyncio.get_running_loop().run_in_executor(self._executor, r.render,
                                                                  traces)
         render_ms = (time.perf_counter() - start) * 1e3
-        self._rendered_state, self._last_render = state, now
-        await self.post(frame, render_ms)
+        async with self.post_lock:
+            if self.freeze.value == "On":         # frozen while this frame was rendered
+                return
+            self._rendered_state, self._last_render = state, now
+            await self.post(frame, render_ms)
 
     async def post(self, frame: np.ndarray, render_ms: float) -> None:
         """Size PVs first, then the data they describe, then the counters; then PVA."""

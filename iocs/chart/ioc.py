@@ -138,7 +138,11 @@ class ChartIOC(SourceWatcher, FrameLoop, PVGroup):
         if name == "sources":
             await self.check_sources(source_list(new))
             await self.watch(source_list(new))
-        await instance.write(new, verify_value=False)
+        if name == "freeze":
+            async with self.post_lock:           # a frame being posted goes out first
+                await instance.write(new, verify_value=False)
+        else:
+            await instance.write(new, verify_value=False)
         self.settings_changed()
         return new
 

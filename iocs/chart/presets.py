@@ -44,7 +44,8 @@ class PresetsGroup(PVGroup):
     choices = field("choices", "", "Named position the motor is at; write one to move there",
                     dtype=ChannelType.ENUM, enum_strings=CHOICES)
     jog = field("jog", 0, "Write 1: move out by jog_step and back, then 0")
-    motor_connected = field("motor_connected", 0, "1 while the motor answers", read_only=True)
+    motor_connected = field("motor_connected", 0, "1 while the motor answers (RBV and VAL)",
+                            read_only=True)
     for _s in PRESETS:
         locals()[_s.name] = _s.pvproperty(f".{_s.name}").putter(_setting)
     del _s
@@ -70,7 +71,8 @@ class PresetsGroup(PVGroup):
     # ---- motor over CA --------------------------------------------------------------------
     async def connect(self, context: Context) -> None:
         """Watch the motor through the IOC's client context."""
-        self.val = await RemotePV(context, f"{self.motor}.VAL").start()
+        self.val = await RemotePV(context, f"{self.motor}.VAL",
+                                  on_connection=self._on_connection).start()
         self.rbv = await RemotePV(context, f"{self.motor}.RBV", on_value=self._on_rbv,
                                   on_connection=self._on_connection).start()
 
@@ -84,8 +86,9 @@ class PresetsGroup(PVGroup):
         return ""
 
     async def show(self) -> None:
-        rbv = self.rbv
-        connected = bool(rbv is not None and rbv.connected)
+        rbv, val = self.rbv, self.val
+        connected = bool(rbv is not None and rbv.connected and rbv.value is not None and
+                         val is not None and val.connected)
         name = self._named(rbv.value if rbv is not None and connected else None)
         if self.choices.value != name:
             await self.choices.write(name, verify_value=False)
