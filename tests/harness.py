@@ -11,9 +11,34 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional
 
+from caproto._utils import CaprotoError
+from caproto.sync import client as _sync
+
 from iocs.common.caenv import IocPorts, server_env
 
 _counter = itertools.count()
+
+
+def _again(operation, *args, **kwargs):
+    """caproto's sync client opens a circuit per call; one torn down while it initialises (the
+    channel is not created yet, nothing was written) is the client's hiccup, not the IOC's:
+    try again, twice at most (an IOC that died fails the next check)."""
+    for attempt in range(3):
+        try:
+            return operation(*args, **kwargs)
+        except CaprotoError as ex:
+            if "during initialization" not in str(ex) or attempt == 2:
+                raise
+
+
+def ca_read(*args, **kwargs):
+    """caproto's sync ``read``, past the client's circuit hiccups."""
+    return _again(_sync.read, *args, **kwargs)
+
+
+def ca_write(*args, **kwargs):
+    """caproto's sync ``write``, past the client's circuit hiccups."""
+    return _again(_sync.write, *args, **kwargs)
 
 
 def unique_prefix() -> str:

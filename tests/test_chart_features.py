@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
-from caproto.sync.client import write as ca_write
 
-from tests.harness import caget_fresh, wait_until
+from tests.harness import ca_write, caget_fresh, wait_until
 from tests.test_chart_ioc import frame
 
 RED, GREEN = (255, 0, 0), (0, 200, 0)

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
-from caproto.sync.client import write as ca_write
 
 from iocs.chart.render import DISCONNECTED_COLOR
-from tests.harness import caget_fresh, wait_until
+from tests.harness import ca_write, caget_fresh, wait_until
 
 
 def frame(prefix):

@@ -64,7 +64,8 @@ def test_csv_export_holds_what_the_chart_plots(qtbot, chart_ioc, prefix, tmp_pat
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 10, "sources")
     epics.caput(f"{prefix}motor.VELO", 20.0, wait=True)
     epics.caput(f"{prefix}motor.VAL", 1.5, wait=True, timeout=30)
-    wait_until(lambda: np.size(caget_fresh(c + "T1:values")) >= 5, 10, "history")
+    wait_until(lambda: np.size(values := caget_fresh(c + "T1:values")) >= 5 and
+               values[-1] == pytest.approx(1.5), 10, "the history up to the end of the move")
 
     button = ChartExportButton()
     qtbot.addWidget(button)

@@ -12,14 +12,12 @@ import os
 import pytest
 from caproto import CaprotoError, ChannelType
 from caproto.sync.client import ErrorResponseReceived
-from caproto.sync.client import read as ca_read
-from caproto.sync.client import write as ca_write
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from iocs.chart.settings import CHART, PRESETS, TRACE
 from iocs.motor.fields import FIELDS
-from tests.harness import wait_until
+from tests.harness import ca_read, ca_write, wait_until
 
 EXAMPLES = int(os.environ.get("PVCHART_FUZZ_EXAMPLES", 150))
 WIRE = [ChannelType.DOUBLE, ChannelType.FLOAT, ChannelType.LONG, ChannelType.INT,
@@ -34,26 +32,15 @@ FIGURES = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                    suppress_health_check=list(HealthCheck))
 
 
-def again(operation, *args, **kwargs):
-    """caproto's sync client opens a circuit per call; one torn down while it initialises is
-    the client's hiccup, not the IOC's: try once more (an IOC that died fails the next check)."""
-    for attempt in range(3):
-        try:
-            return operation(*args, **kwargs)
-        except CaprotoError as ex:
-            if "during initialization" not in str(ex) or attempt == 2:
-                raise
-
-
 def read(pv):
-    return again(ca_read, pv, data_type=ChannelType.STRING, timeout=10, repeater=False).data
+    return ca_read(pv, data_type=ChannelType.STRING, timeout=10, repeater=False).data
 
 
 def put(pv, value, dtype):
     """Put and wait up to 1 s; (accepted, error message)."""
     data = value if isinstance(value, list) else [value]
     try:
-        again(ca_write, pv, data, data_type=dtype, notify=True, timeout=1.0, repeater=False)
+        ca_write(pv, data, data_type=dtype, notify=True, timeout=1.0, repeater=False)
     except ErrorResponseReceived as ex:
         return False, bytes(ex.args[0].error_message).decode(errors="replace")
     except TimeoutError:
@@ -88,7 +75,7 @@ def test_fuzz_every_writable_motor_field(motor_ioc, prefix, tmp_path):
     def settle():
         for field, value in (("STOP", 1), ("SPMG", "Go"), ("SET", "Use"), ("DISA", 0),
                              ("CNEN", "Enable"), ("JOGF", 0), ("JOGR", 0)):
-            again(ca_write, f"{m}.{field}", value, notify=True, timeout=10, repeater=False)
+            ca_write(f"{m}.{field}", value, notify=True, timeout=10, repeater=False)
 
     @FIGURES
     @given(pv=st.sampled_from(writable), value=VALUES, dtype=st.sampled_from(WIRE))
@@ -116,7 +103,7 @@ def test_fuzz_every_writable_chart_setting(chart_ioc, prefix):
                 [f"{prefix}SERVER.choices", f"{prefix}SERVER.jog"])
 
     def settle():
-        again(ca_write, f"{prefix}motor.STOP", 1, notify=True, timeout=10, repeater=False)
+        ca_write(f"{prefix}motor.STOP", 1, notify=True, timeout=10, repeater=False)
 
     @FIGURES
     @given(pv=st.sampled_from(writable), value=VALUES, dtype=st.sampled_from(WIRE))

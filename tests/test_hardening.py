@@ -9,9 +9,8 @@ import epics
 import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
-from caproto.sync.client import write as ca_write
 
-from tests.harness import caget_fresh, wait_until
+from tests.harness import ca_write, caget_fresh, wait_until
 
 
 def refused(pv, value, dtype=ChannelType.DOUBLE):

@@ -6,6 +6,7 @@
 * ``pvchart-demo`` leaves IOCs it did not start running and stops those it started.
 * With ``$DISPLAY`` (Xvfb, Qt's xcb platform plugin) ``pvchart-display`` opens its window.
 """
+import json
 import os
 import shutil
 import signal
@@ -127,6 +128,31 @@ def test_demo_leaves_running_iocs_alone_and_stops_what_it_started(tmp_path):
              "--screenshot", str(tmp_path / "demo2.png")], tmp_path, env)
     assert "stopped: " in r.stdout and (tmp_path / "demo2.png").stat().st_size > 10_000
     assert status_of(run_dir, env)[0] == 4                  # what it started, it stopped
+
+
+def test_a_stopped_ioc_comes_back_with_the_settings_of_those_still_running(tmp_path):
+    from iocs.ops.launcher import Launcher
+    env = plain_env(PYTHONPATH=str(ROOT))
+    run_dir = tmp_path / "run"
+    cli = [sys.executable, "-m", "iocs.ops.launcher_cli"]
+    run([*cli, "start", "motor", "chart", "--local", "--run-dir", str(run_dir), "--prefix",
+         "BACKT:", *local_ports()], tmp_path, env)
+    try:
+        def installation():
+            saved = json.loads((run_dir / "launcher.json").read_text())
+            return {k: v for k, v in saved.items() if k != "log_offsets"}
+        before = installation()
+        run([*cli, "stop", "chart", "--run-dir", str(run_dir)], tmp_path, env)
+        run([*cli, "start", "chart", "--run-dir", str(run_dir)], tmp_path, env)
+        (pid,) = Launcher.from_run_dir(run_dir).child_pids("chart")
+        argv = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+        assert argv[argv.index("--prefix") + 1] == "BACKT:"      # not the default prefix
+        assert installation() == before                          # same mode and ports
+        r = subprocess.run([*cli, "start", "chart", "--prefix", "OTHER:", "--run-dir",
+                            str(run_dir)], env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and "prefix BACKT:" in r.stderr, r.stderr
+    finally:
+        run([*cli, "stop", "--run-dir", str(run_dir)], tmp_path, env)
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ import time
 import epics
 import pytest
 from caproto import ChannelType
-from caproto.sync.client import read as ca_read
-from caproto.sync.client import write as ca_write
 
 from iocs.motor.rules import Msta
-from tests.harness import wait_until
+from tests.harness import ca_read, ca_write, wait_until
 
 
 def fresh(m, field, as_string=False):

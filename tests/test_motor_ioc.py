@@ -7,11 +7,10 @@ import epics
 import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
-from caproto.sync.client import write as ca_write
 
 from iocs.motor.motion import trapezoid_profile
 from iocs.motor.rules import Msta
-from tests.harness import caget_fresh, wait_until
+from tests.harness import ca_write, caget_fresh, wait_until
 
 
 def put(pv, value, wait=True, timeout=30.0):

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import epics
 import pytest
-from caproto.sync.client import read as ca_read
-from caproto.sync.client import write as ca_write
 
 from iocs.ops.processes import alive
-from tests.harness import caget_fresh, wait_until
+from tests.harness import ca_read, ca_write, caget_fresh, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 

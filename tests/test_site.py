@@ -98,9 +98,13 @@ def test_two_iocs_on_one_host_share_5064_and_broadcast_finds_both(site):
     sockets = c.run(["ss", "-uln"]).stdout
     assert sockets.count(":5064 ") >= 2
     out = console_py(net.hosts["con"], """
-        import epics
-        print(epics.caget("SITEC:motor.RTYP", timeout=10),
-              epics.caget("SITEC:chart:UniqueId_RBV", timeout=10) > 0)
+        import time, epics
+        rtyp = epics.caget("SITEC:motor.RTYP", timeout=10)
+        deadline = time.monotonic() + 20        # the chart IOC's first frame
+        while (epics.caget("SITEC:chart:UniqueId_RBV", timeout=10) or 0) < 1 and \\
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        print(rtyp, epics.caget("SITEC:chart:UniqueId_RBV", timeout=10) > 0)
     """)
     assert out.split() == ["motor", "True"]
     unicast = dict(net.env, EPICS_CA_ADDR_LIST=c.address, EPICS_CA_AUTO_ADDR_LIST="NO")

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..common.caenv import CLIENT_KEYS, IocPorts, client_env, server_env, site_env
 from ..common.iocmain import DEFAULT_PREFIX
@@ -176,16 +176,32 @@ class Launcher:
         return started
 
     def _check_mode(self) -> None:
+        """IOCs still running from the run directory fix its mode, prefix and ports."""
         try:
             previous = Launcher.from_run_dir(self.run_dir)
         except LauncherError:
             return
         running = previous.running()
-        if running and previous.local != self.local:
-            mode = "local" if previous.local else "site"
-            raise LauncherError(f"{', '.join(running)} run from {self.run_dir} in {mode} "
-                                "mode; stop them first or use another --run-dir")
+        diff = self.installation_diff(previous)
+        if running and diff:
+            described = "; ".join(f"{what} {theirs}" for what, _, theirs in diff)
+            raise LauncherError(f"{', '.join(running)} run from {self.run_dir} with "
+                                f"{described}; start with the same settings, stop them "
+                                "first or use another --run-dir")
         self.log_offsets.update(previous.log_offsets)
+
+    def installation_diff(self, other: Launcher) -> List[Tuple[str, str, str]]:
+        """(setting, ours, other's) where this launcher's mode, prefix or ports differ."""
+        def ports(launcher: Launcher) -> str:
+            return ", ".join(f"{name} {p.ca}/{p.pva}/{p.pva_udp}"
+                             for name, p in sorted(launcher.ports.items())
+                             if name in ("motor", "chart")) + \
+                (f", repeater {launcher.repeater_port}" if launcher.local else "")
+        mine = {"mode": "local" if self.local else "site", "prefix": self.prefix,
+                "ports": ports(self)}
+        theirs = {"mode": "local" if other.local else "site", "prefix": other.prefix,
+                  "ports": ports(other)}
+        return [(k, mine[k], theirs[k]) for k in mine if mine[k] != theirs[k]]
 
     def _start_one(self, name: str, ioc_args: Sequence[str]) -> None:
         for stale in ("sock", "pid", "info"):

@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--local", action="store_true",
                         help="loopback only, private ports (default: site mode, the EPICS "
                              "environment as given)")
-    parser.add_argument("--prefix", default=DEFAULT_PREFIX,
-                        help=f"PV prefix of the IOCs (default: {DEFAULT_PREFIX})")
+    parser.add_argument("--prefix", default=None,
+                        help=f"PV prefix of the IOCs (default: that of the IOCs still running "
+                             f"from the run directory, else {DEFAULT_PREFIX})")
     parser.add_argument("--holdoff", type=int, default=1,
                         help="seconds procServ waits before restarting a crashed IOC "
                              "(default: 1)")
@@ -65,16 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start: return before the IOCs answer (default: wait)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="start: seconds to wait for the IOCs to answer (default: 60)")
-    local = parser.add_argument_group("local mode ports")
+    local = parser.add_argument_group(
+        "local mode ports", "(default: those of the IOCs still running from the run directory, "
+        "else as shown)")
     for name, ports in LOCAL_PORTS.items():
-        local.add_argument(f"--{name}-port", type=int, default=ports.ca,
+        local.add_argument(f"--{name}-port", type=int, default=None,
                            help=f"CA port of the {name} IOC (default: {ports.ca})")
-    local.add_argument("--repeater-port", type=int, default=LOCAL_REPEATER_PORT,
+    local.add_argument("--repeater-port", type=int, default=None,
                        help=f"CA repeater port (default: {LOCAL_REPEATER_PORT})")
     chart = LOCAL_PORTS["chart"]
-    local.add_argument("--pva-port", type=int, default=chart.pva,
+    local.add_argument("--pva-port", type=int, default=None,
                        help=f"PVA server port of the chart IOC (default: {chart.pva})")
-    local.add_argument("--pva-search-port", type=int, default=chart.pva_udp,
+    local.add_argument("--pva-search-port", type=int, default=None,
                        help=f"PVA search port of the chart IOC (default: {chart.pva_udp})")
     ioc = parser.add_argument_group("IOC options (passed to the IOCs that take them)")
     for table in _tables().values():
@@ -132,6 +135,33 @@ def split_extra(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
     return list(argv), []
 
 
+def launcher_to_start(args: argparse.Namespace) -> Launcher:
+    """The launcher ``start`` uses. IOCs still running from the run directory set the mode,
+    prefix and ports of those started beside them (``pvchart-iocs stop chart`` then
+    ``start chart`` brings back the same chart IOC); an option given that differs from them
+    is an error, not a second installation in one directory."""
+    try:
+        previous: Optional[Launcher] = Launcher.from_run_dir(args.run_dir)
+    except LauncherError:
+        previous = None
+    if previous is not None and previous.running():
+        local = args.local or previous.local
+        prefix = args.prefix or previous.prefix
+        known = previous.ports if previous.local else {}
+        repeater = args.repeater_port or previous.repeater_port
+    else:
+        local, prefix, known = args.local, args.prefix or DEFAULT_PREFIX, {}
+        repeater = args.repeater_port or LOCAL_REPEATER_PORT
+    motor, chart = (known.get(n, LOCAL_PORTS[n]) for n in ("motor", "chart"))
+    return Launcher(
+        args.run_dir, local=local, prefix=prefix,
+        ports={"motor": IocPorts(args.motor_port or motor.ca),
+               "chart": IocPorts(args.chart_port or chart.ca, args.pva_port or chart.pva,
+                                 args.pva_search_port or chart.pva_udp)},
+        repeater_port=repeater if local else None, holdoff=args.holdoff,
+        autosave_dir=args.autosave_dir, console_group=args.console_group)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """``pvchart-iocs``."""
     ours, extra = split_extra(sys.argv[1:] if argv is None else argv)
@@ -144,13 +174,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     names = args.names or list(NAMES)
     try:
         if args.command == "start":
-            launcher = Launcher(
-                args.run_dir, local=args.local, prefix=args.prefix,
-                ports={"motor": IocPorts(args.motor_port),
-                       "chart": IocPorts(args.chart_port, args.pva_port, args.pva_search_port)},
-                repeater_port=args.repeater_port if args.local else None,
-                holdoff=args.holdoff, autosave_dir=args.autosave_dir,
-                console_group=args.console_group)
+            launcher = launcher_to_start(args)
             ioc_args = ioc_arguments(args, names, extra)
             check_ioc_arguments(ioc_args)
             started = launcher.start(names, ioc_args, wait=not args.no_wait,
