@@ -45,7 +45,7 @@ class FrameLoop:
         self._last_error = ""
         self._settings_version = 0
         self._published: Dict[int, Any] = {}
-        self.post_lock = asyncio.Lock()      # freeze waits for a frame being posted
+        self.post_lock = asyncio.Lock()      # settings change between frames, not in one
 
     def settings_changed(self) -> None:
         """A setting that changes the picture was written (also autosaved)."""

@@ -138,11 +138,8 @@ class ChartIOC(SourceWatcher, FrameLoop, PVGroup):
         if name == "sources":
             await self.check_sources(source_list(new))
             await self.watch(source_list(new))
-        if name == "freeze":
-            async with self.post_lock:           # a frame being posted goes out first
-                await instance.write(new, verify_value=False)
-        else:
-            await instance.write(new, verify_value=False)
+        async with self.post_lock:     # between frames: one being posted goes out first, and
+            await instance.write(new, verify_value=False)   # none after freeze = On
         self.settings_changed()
         return new
 

@@ -190,17 +190,18 @@ class Launcher:
                                 "first or use another --run-dir")
         self.log_offsets.update(previous.log_offsets)
 
+    def installation(self) -> Dict[str, str]:
+        """What IOCs started from one run directory share: mode, prefix, ports."""
+        ports = ", ".join(f"{name} {p.ca}/{p.pva}/{p.pva_udp}"
+                          for name, p in sorted(self.ports.items()) if name in ("motor", "chart"))
+        if self.local:
+            ports += f", repeater {self.repeater_port}"
+        return {"mode": "local" if self.local else "site", "prefix": self.prefix,
+                "ports": ports}
+
     def installation_diff(self, other: Launcher) -> List[Tuple[str, str, str]]:
         """(setting, ours, other's) where this launcher's mode, prefix or ports differ."""
-        def ports(launcher: Launcher) -> str:
-            return ", ".join(f"{name} {p.ca}/{p.pva}/{p.pva_udp}"
-                             for name, p in sorted(launcher.ports.items())
-                             if name in ("motor", "chart")) + \
-                (f", repeater {launcher.repeater_port}" if launcher.local else "")
-        mine = {"mode": "local" if self.local else "site", "prefix": self.prefix,
-                "ports": ports(self)}
-        theirs = {"mode": "local" if other.local else "site", "prefix": other.prefix,
-                  "ports": ports(other)}
+        mine, theirs = self.installation(), other.installation()
         return [(k, mine[k], theirs[k]) for k in mine if mine[k] != theirs[k]]
 
     def _start_one(self, name: str, ioc_args: Sequence[str]) -> None:
