@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,14 +19,12 @@ sys.path.insert(0, str(ROOT))
 
 from iocs.common.caenv import IocPorts, free_port  # noqa: E402
 from iocs.ops.launcher import Launcher  # noqa: E402
+from iocs.ops.processes import wait_for  # noqa: E402
 
 
 def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"docs screenshot: no {what} within {timeout:g} s")
-        time.sleep(0.05)
+    if not wait_for(condition, timeout):
+        raise RuntimeError(f"docs screenshot: no {what} within {timeout:g} s")
 
 
 def main(argv: list[str]) -> int:

@@ -121,14 +121,12 @@ class ImageProperties:
         self._fallback["mode"] = codec.COLOR_MODES[int(value)]
         self.try_decode()
 
-
     def readScaleMode(self) -> int:
         return self._scale_mode
 
     def setScaleMode(self, value: int) -> None:
         self._scale_mode = int(value)
         self.update()
-
 
     def readSmoothScaling(self) -> bool:
         return self._smooth
@@ -180,4 +178,3 @@ class ImageProperties:
     def setColorMap(self, value: int) -> None:
         self._colormap = int(value)
         self.try_decode()
-

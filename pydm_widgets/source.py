@@ -95,11 +95,7 @@ class ImageSource(QObject):
         self.values.clear()
         eff = self.addresses()
         if eff["image"]:
-            self.image_channel = PyDMChannel(
-                address=eff["image"], connection_slot=functools.partial(self._conn, gen),
-                value_slot=functools.partial(self._image, gen),
-                severity_slot=functools.partial(self._severity, gen))
-            self.image_channel.connect()
+            self._connect_image(eff["image"], gen)
         self._connect_aux(gen, eff)
 
     def resubscribe_image(self) -> None:
@@ -109,7 +105,9 @@ class ImageSource(QObject):
         if self.image_channel is None or not address:
             return
         self.image_channel.disconnect()
-        gen = self.generation
+        self._connect_image(address, self.generation)
+
+    def _connect_image(self, address: str, gen: int) -> None:
         self.image_channel = PyDMChannel(
             address=address, connection_slot=functools.partial(self._conn, gen),
             value_slot=functools.partial(self._image, gen),

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from caproto import SkipWrite
 from caproto.server.common import HIGH_LOAD_TIMEOUT
 
 from ..common.channels import finite_float, is_action
-from .motion import Calibration
 from .rules import limit_violation, preferred_direction, raw_steps, too_small
 from .sequencer import MotionSequencer
 
@@ -37,12 +36,6 @@ async def flush_monitors() -> None:
 
 class MoveRequests(MotionSequencer):
     """Handlers of the motion fields of :class:`~iocs.motor.record.MotorRecord`."""
-
-    if TYPE_CHECKING:        # the rest of the record this mixes into
-        cal: Calibration
-        ldvl: float
-
-        def __getattr__(self, name: str) -> Any: ...
 
     # ---- requests ------------------------------------------------------------------------
     def _check_can_move(self) -> None:
