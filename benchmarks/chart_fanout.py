@@ -21,7 +21,7 @@ from typing import Any, Dict, List
 from stack import ROOT, CpuWindow, write_results
 
 from iocs.common.caenv import IocPorts, client_env, free_port, server_env
-from tests.harness import IocProcess
+from tests.support.harness import IocProcess
 
 PREFIX = "BF:"
 TRANSPORTS = ("ca", "pva-raw", "pva-lz4")

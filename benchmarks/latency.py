@@ -21,7 +21,7 @@ import epics  # noqa: E402
 import numpy as np  # noqa: E402
 from qtpy.QtWidgets import QApplication  # noqa: E402
 
-from tests.harness import qimage_rgb, wait_until  # noqa: E402
+from tests.support.harness import qimage_rgb, wait_until  # noqa: E402
 
 MOVES = int(os.environ.get("LATENCY_MOVES", 25))
 

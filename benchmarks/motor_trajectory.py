@@ -29,7 +29,7 @@ from stack import cpu_seconds, wait_until, write_results
 from iocs.common.caenv import IocPorts, client_env, free_port
 from iocs.motor.motion import trapezoid_profile
 from iocs.motor.rules import plan_move
-from tests.harness import IocProcess
+from tests.support.harness import IocProcess
 
 PORTS = {"ours": IocPorts.allocate(pva=False), "retry": IocPorts.allocate(pva=False),
          "baseline": IocPorts.allocate(pva=False)}

@@ -29,8 +29,8 @@ from stack import write_results
 
 from iocs.common.caenv import IocPorts, free_port
 from iocs.ops.launcher import Launcher
-from tests.netns import Network, netns_available
-from tests.reconnection import reconnection_time
+from tests.support.netns import Network, netns_available
+from tests.support.reconnection import reconnection_time
 
 PY = sys.executable
 KINDS = ("display", "ca")

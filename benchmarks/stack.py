@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from iocs.common.caenv import IocPorts, free_port  # noqa: E402
 from iocs.ops.launcher import Launcher  # noqa: E402
-from tests.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
+from tests.support.harness import IocProcess, cpu_seconds, wait_until  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: One set of loopback ports per benchmark process: libca reads its addresses once, so every

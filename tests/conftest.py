@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from tests.harness import IocProcess, unique_prefix  # noqa: E402
+from tests.support.harness import IocProcess, unique_prefix  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,7 +9,7 @@ import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 
-from tests.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import ca_write, caget_fresh, wait_until
 from tests.test_chart_ioc import frame
 
 RED, GREEN = (255, 0, 0), (0, 200, 0)
@@ -81,7 +81,7 @@ def test_freeze_holds_the_picture_while_history_grows(chart, prefix):
 
 @pytest.fixture
 def pattern(start_ioc, prefix):
-    return start_ioc("aux", "tests.pattern_ioc", "--prefix", f"{prefix}pat:",
+    return start_ioc("aux", "tests.support.pattern_ioc", "--prefix", f"{prefix}pat:",
                      ready_pv=f"{prefix}pat:Mono16")
 
 

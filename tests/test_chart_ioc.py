@@ -8,7 +8,7 @@ from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 
 from iocs.chart.render import DISCONNECTED_COLOR
-from tests.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import ca_write, caget_fresh, wait_until
 
 
 def frame(prefix):

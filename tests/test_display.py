@@ -9,7 +9,7 @@ from qtpy.QtWidgets import QWidget
 
 from iocs.ops.display import display_file
 from pydm_widgets.export import ChartExportButton
-from tests.harness import caget_fresh, wait_until
+from tests.support.harness import caget_fresh, wait_until
 
 
 def addresses(display):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import wait_until
+from tests.support.harness import wait_until
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))

@@ -15,7 +15,7 @@ from qtpy.QtCore import Qt
 from iocs.ops.display import DEFAULT_MACROS, open_display
 from iocs.ops.processes import alive as _alive
 from pydm_widgets.pvimage import PVImage
-from tests.harness import caget_fresh, qimage_rgb, wait_until
+from tests.support.harness import caget_fresh, qimage_rgb, wait_until
 
 
 def image_array(widget):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from iocs.chart.settings import CHART, PRESETS, TRACE
 from iocs.motor.fields import FIELDS
-from tests.harness import ca_read, ca_write, wait_until
+from tests.support.harness import ca_read, ca_write, wait_until
 
 EXAMPLES = int(os.environ.get("PVCHART_FUZZ_EXAMPLES", 150))
 WIRE = [ChannelType.DOUBLE, ChannelType.FLOAT, ChannelType.LONG, ChannelType.INT,

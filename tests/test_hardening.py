@@ -10,7 +10,7 @@ import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 
-from tests.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import ca_write, caget_fresh, wait_until
 
 
 def refused(pv, value, dtype=ChannelType.DOUBLE):

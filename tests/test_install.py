@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from iocs.common.caenv import free_port
-from tests.harness import wait_until
+from tests.support.harness import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("iocs", "pydm_widgets", "displays", "deploy", "setup.cfg", "pyproject.toml",

@@ -8,7 +8,7 @@ import epics
 import pytest
 
 from iocs.ops.client import LimitError, Motor, MoveRefused, MoveTimeout
-from tests.harness import caget_fresh, wait_until
+from tests.support.harness import caget_fresh, wait_until
 
 
 def test_pyepics_motor_moves_and_waits(motor_ioc, prefix):

@@ -12,7 +12,7 @@ import pytest
 from caproto import ChannelType
 
 from iocs.motor.rules import Msta
-from tests.harness import ca_read, ca_write, wait_until
+from tests.support.harness import ca_read, ca_write, wait_until
 
 
 def fresh(m, field, as_string=False):

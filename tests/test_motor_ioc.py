@@ -10,7 +10,7 @@ from caproto.sync.client import ErrorResponseReceived
 
 from iocs.motor.motion import trapezoid_profile
 from iocs.motor.rules import Msta
-from tests.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import ca_write, caget_fresh, wait_until
 
 
 def put(pv, value, wait=True, timeout=30.0):

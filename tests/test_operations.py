@@ -12,7 +12,7 @@ import epics
 import pytest
 
 from iocs.ops.processes import alive
-from tests.harness import ca_read, ca_write, caget_fresh, wait_until
+from tests.support.harness import ca_read, ca_write, caget_fresh, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from qtpy.QtWidgets import QApplication
 
 from pydm_widgets import codec
 from pydm_widgets.pvimage import PVImage
-from tests.harness import qimage_rgb
+from tests.support.harness import qimage_rgb
 
 W, H = 40, 30
 QUADRANTS = {(0, 0): (255, 0, 0), (1, 0): (0, 255, 0), (0, 1): (0, 0, 255),
@@ -52,7 +52,7 @@ def push(prefix, data, sizes=None, mode_index=None):
 
 @pytest.fixture
 def pattern_ioc(start_ioc, prefix):
-    return start_ioc("aux", "tests.pattern_ioc", "--prefix", prefix,
+    return start_ioc("aux", "tests.support.pattern_ioc", "--prefix", prefix,
                      ready_pv=f"{prefix}ArraySize0_RBV")
 
 

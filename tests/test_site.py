@@ -13,8 +13,8 @@ import textwrap
 import pytest
 
 from iocs.ops.launcher import Launcher
-from tests.netns import Network, netns_available
-from tests.reconnection import reconnection_time
+from tests.support.netns import Network, netns_available
+from tests.support.reconnection import reconnection_time
 
 WHY_NOT = netns_available()
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=f"no network namespaces: {WHY_NOT}")

@@ -17,12 +17,32 @@ __all__ = ["TimeSeries", "Waveform", "History", "Samples"]
 
 @dataclass
 class Samples:
-    """What one source holds now: times (epoch s), values, severities; ``array`` for waveforms."""
+    """Samples of one source, oldest first: raw samples, or envelope bins where ``count`` is set.
+
+    A raw sample is ``(t, y, severity)``. A bin (an Archiver Appliance ``optimized`` bin)
+    summarises ``count`` samples from its time ``t`` to the next sample: ``y`` is their mean,
+    ``std`` their standard deviation, ``lo``/``hi`` their minimum and maximum. ``lo``, ``hi``,
+    ``std`` and ``count`` are either all None (every sample raw) or all arrays as long as ``t``
+    (a raw sample among bins has ``lo == hi == y``, ``std == 0``, ``count == 1``). For a
+    waveform source (``array``), ``y`` is its latest array and ``t`` the x of each element.
+    """
 
     t: np.ndarray
     y: np.ndarray
     severity: np.ndarray
     array: bool = False
+    lo: Optional[np.ndarray] = None
+    hi: Optional[np.ndarray] = None
+    std: Optional[np.ndarray] = None
+    count: Optional[np.ndarray] = None
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def binned(self) -> bool:
+        """True when some samples are bins (``lo``/``hi``/``std``/``count`` are arrays)."""
+        return self.count is not None
 
 
 class TimeSeries:

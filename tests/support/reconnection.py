@@ -14,7 +14,7 @@ import time
 from typing import Callable
 
 from iocs.ops.launcher import Launcher
-from tests.harness import wait_until
+from tests.support.harness import wait_until
 
 __all__ = ["reconnection_time"]
 
