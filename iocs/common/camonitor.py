@@ -4,9 +4,8 @@ caproto runs client callbacks on worker threads; :class:`RemotePV` hands every e
 the IOC's event loop, so the IOC's own state is only ever touched from one thread. An IOC has
 one client :class:`~caproto.asyncio.client.Context` (:func:`client_context`).
 
-caproto's asyncio client ignores the server's ErrorResponse to a put-with-callback, so a put
-the other IOC refuses would wait out its whole timeout; :class:`_CircuitManager` hands that
-error to the waiting put at once.
+A put the other IOC refuses is reported at once with its reason (see
+:func:`iocs.common.caproto_compat.relay_put_errors`).
 """
 from __future__ import annotations
 
@@ -16,10 +15,10 @@ import time
 from typing import Any, Callable, Optional
 
 import caproto as ca
-import caproto.asyncio.client as ca_client
 import numpy as np
 from caproto.asyncio.client import Context
 
+from .caproto_compat import relay_put_errors
 from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
@@ -31,24 +30,9 @@ class RemoteWriteError(RuntimeError):
     """The other IOC refused a put; the message is the one it sent."""
 
 
-class _CircuitManager(ca_client.VirtualCircuitManager):
-    async def _process_command(self, command: Any) -> None:
-        if isinstance(command, ca.ErrorResponse):
-            ioid = command.original_request.parameter2
-            info = self.ioids.get(ioid)
-            if info is not None and info.get("pv") is not None and "event" in info:
-                del self.ioids[ioid]
-                info["response"] = command
-                info["event"].set()
-                return
-        await super()._process_command(command)
-
-
-ca_client.VirtualCircuitManager = _CircuitManager    # the Context builds circuits with this
-
-
 def client_context() -> Context:
     """The IOC's one CA client context (create it inside the IOC's event loop)."""
+    relay_put_errors()
     return Context()
 
 

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import numpy as np
 from caproto import AccessRights, ChannelType, SkipWrite
-from caproto.server import pvproperty
-from caproto.server.server import (
+from caproto.server import (
     PvpropertyByte,
     PvpropertyByteRO,
     PvpropertyChar,
@@ -27,6 +26,7 @@ from caproto.server.server import (
     PvpropertyIntegerRO,
     PvpropertyString,
     PvpropertyStringRO,
+    pvproperty,
 )
 
 from . import access

@@ -19,6 +19,7 @@ from caproto.asyncio.server import start_server
 from caproto.server import template_arg_parser
 
 from . import access, logs
+from .caproto_compat import set_option_help
 from .settings import SettingsTable
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,9 @@ def ioc_parser(prog: str, description: str,
     parser.prog = prog
     parser.epilog = None
     parser.allow_abbrev = False          # an option is named in full, or not at all
-    for action in parser._actions:
-        if action.dest == "prefix":
-            action.help = f"PV prefix (default: {DEFAULT_PREFIX})"
-        elif action.dest == "interfaces":
-            action.help = ("interfaces to serve on (default: EPICS_CAS_INTF_ADDR_LIST, "
-                           "else every interface)")
+    set_option_help(parser, "prefix", f"PV prefix (default: {DEFAULT_PREFIX})")
+    set_option_help(parser, "interfaces", "interfaces to serve on (default: "
+                    "EPICS_CAS_INTF_ADDR_LIST, else every interface)")
     if table is not None:
         table.add_arguments(parser)
     parser.add_argument("--autosave-dir", type=Path, default=None,

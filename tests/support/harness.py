@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional
 
-from caproto._utils import CaprotoError
+from caproto import CaprotoError
 from caproto.sync import client as _sync
 
 from iocs.common.caenv import IocPorts, server_env
