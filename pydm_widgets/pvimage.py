@@ -22,6 +22,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from iocs.common import names
+
 from . import codec
 from .properties import ColorMap, ColorMode, ImageProperties, ScaleMode, designer_enums
 from .source import ImageSource
@@ -37,9 +39,9 @@ LIBCA_DEFAULT_MAX_ARRAY_BYTES = 16384
 ERROR_GRACE_MS = 400
 FRAME_WATCHDOG_MS = 3000
 RESUBSCRIBE_MS = 1000
-ALARM_COLORS = {PyDMWidget.ALARM_MINOR: QColor("#e0c000"),
-                PyDMWidget.ALARM_MAJOR: QColor("#e00000"),
-                PyDMWidget.ALARM_INVALID: QColor("#e000e0"),
+ALARM_COLORS = {PyDMWidget.ALARM_MINOR: QColor(names.ALARM_COLORS["MINOR"]),
+                PyDMWidget.ALARM_MAJOR: QColor(names.ALARM_COLORS["MAJOR"]),
+                PyDMWidget.ALARM_INVALID: QColor(names.ALARM_COLORS["INVALID"]),
                 PyDMWidget.ALARM_DISCONNECTED: QColor("#ffffff")}
 #: PyDM's colormaps by ColorMap value (Gray: none).
 COLORMAP_POINTS = dict(zip(range(1, 8), (cmaps[k] for k in sorted(cmaps))))

@@ -21,12 +21,13 @@ from pydm.widgets.channel import PyDMChannel
 from qtpy import sip
 from qtpy.QtCore import QObject, Signal
 
+from iocs.common.names import AD_COLOR_MODES, AD_IMAGE_PVS
+
 __all__ = ["ImageSource", "AD_SUFFIXES", "AD_MODE_NAMES", "address"]
 
 #: Names of the areaDetector PVs an ``imagePrefix`` fills in.
-AD_SUFFIXES = {"image": "ArrayData", "size0": "ArraySize0_RBV", "size1": "ArraySize1_RBV",
-               "size2": "ArraySize2_RBV", "mode": "ColorMode_RBV"}
-AD_MODE_NAMES = ("Mono", "Bayer", "RGB1", "RGB2", "RGB3", "YUV444", "YUV422", "YUV421")
+AD_SUFFIXES = AD_IMAGE_PVS
+AD_MODE_NAMES = AD_COLOR_MODES
 REFETCH_INTERVAL = 1.0
 
 

@@ -12,6 +12,8 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
+from ..common.names import HISTORY_CAPACITY
+
 __all__ = ["TimeSeries", "Waveform", "History", "Samples"]
 
 
@@ -48,7 +50,7 @@ class Samples:
 class TimeSeries:
     """Samples ``(t, y, severity)`` of one source, oldest first, at most ``capacity`` of them."""
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = HISTORY_CAPACITY) -> None:
         if capacity < 2:
             raise ValueError("capacity must be at least 2")
         self.capacity = capacity
@@ -135,7 +137,7 @@ class History:
     """Histories of several named sources over a window of ``window`` seconds."""
 
     def __init__(self, sources: Iterable[str] = (), window: float = 60.0,
-                 capacity: int = 200_000) -> None:
+                 capacity: int = HISTORY_CAPACITY) -> None:
         self.window = window
         self.capacity = capacity
         self.series: Dict[str, TimeSeries] = {}

@@ -14,6 +14,7 @@ import numpy as np
 from caproto.server import PVGroup, pvproperty
 
 from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY
+from ..common.names import HISTORY_CAPACITY
 from .history import Samples
 from .plotdata import TraceStyle
 from .settings import PALETTE, TRACE
@@ -21,7 +22,7 @@ from .settings import PALETTE, TRACE
 __all__ = ["TraceGroup", "CAPACITY"]
 
 #: Samples kept per source (and the length of the data waveforms).
-CAPACITY = 200_000
+CAPACITY = HISTORY_CAPACITY
 
 
 async def _setting(group: TraceGroup, instance: Any, value: Any) -> Any:

@@ -21,11 +21,11 @@ import socket
 from dataclasses import dataclass
 from typing import Dict, Iterable, Mapping, MutableMapping, Optional, Sequence
 
-__all__ = ["DEFAULT_MAX_ARRAY_BYTES", "LOOPBACK", "IocPorts", "free_port", "client_env",
+from .names import DEFAULT_MAX_ARRAY_BYTES
+
+__all__ = ["LOOPBACK", "IocPorts", "free_port", "client_env",
            "server_env", "site_env", "ensure_max_array_bytes", "CLIENT_KEYS"]
 
-#: Enough for a 1920x1080 RGBA frame with headroom; libca's own default is 16 kB.
-DEFAULT_MAX_ARRAY_BYTES = 20_000_000
 LOOPBACK = "127.0.0.1"
 #: What a client of local-mode IOCs needs (``pvchart-iocs env``, ``run/ca.env``).
 CLIENT_KEYS = ("EPICS_CA_ADDR_LIST", "EPICS_CA_AUTO_ADDR_LIST", "EPICS_CA_SERVER_PORT",

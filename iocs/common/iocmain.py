@@ -20,13 +20,12 @@ from caproto.server import template_arg_parser
 
 from . import access, logs
 from .caproto_compat import set_option_help
+from .names import DEFAULT_PREFIX
 from .settings import SettingsTable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_PREFIX", "ioc_parser", "prepare", "serve"]
-
-DEFAULT_PREFIX = "BEAMLINE:"
+__all__ = ["ioc_parser", "prepare", "serve"]
 
 
 def ioc_parser(prog: str, description: str,

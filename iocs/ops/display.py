@@ -26,28 +26,17 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from ..common.caenv import ensure_max_array_bytes
+from ..common.names import DISPLAY_MACROS
+from ..common.resources import display_file
+from ..common.resources import resource_dir as data_path
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["data_path", "display_file", "open_display", "render_screenshot", "check_iocs",
            "main", "DEFAULT_MACROS"]
 
-DEFAULT_MACROS = {"P": "BEAMLINE:", "M": "motor", "C": "chart", "S": "SERVER",
-                  "IMAGE": "pva://${P}${C}:Pva1:Image"}
+DEFAULT_MACROS = dict(DISPLAY_MACROS)
 CHECK_TIMEOUT = 5.0
-
-
-def data_path(kind: str) -> Path:
-    """The installed ``displays`` or ``deploy`` folder (package data, or the source tree)."""
-    package = Path(__file__).resolve().parents[1]          # .../iocs
-    for candidate in (package / kind, package.parent / kind):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"pvchart's {kind} folder is not installed beside {package}")
-
-
-def display_file(name: str = "chart.ui") -> Path:
-    return data_path("displays") / name
 
 
 def macros_for(prefix: Optional[str] = None, extra: Optional[List[str]] = None) -> Dict[str, str]:

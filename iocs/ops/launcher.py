@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..common import names
 from ..common.caenv import CLIENT_KEYS, IocPorts, client_env, server_env, site_env
-from ..common.iocmain import DEFAULT_PREFIX
 from ..common.logs import STAMPED_ENV
+from ..common.names import DEFAULT_PREFIX
 from .processes import alive, children_of, end, udp_port_in_use, verified_procserv, wait_for
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,9 @@ __all__ = ["Launcher", "NAMES", "LOCAL_PORTS", "LOCAL_REPEATER_PORT", "LauncherE
 NAMES = ("repeater", "motor", "chart")
 MODULES = {"repeater": "iocs.ops.repeater", "motor": "iocs.motor", "chart": "iocs.chart"}
 #: Local mode's default loopback ports (away from the site's 5064..5076).
-LOCAL_PORTS = {"motor": IocPorts(15064), "chart": IocPorts(15066, 15075, 15076)}
-LOCAL_REPEATER_PORT = 15065
+LOCAL_PORTS = {name: IocPorts(port, *names.LOCAL_PVA_PORTS.get(name, (0, 0)))
+               for name, port in names.LOCAL_CA_PORTS.items()}
+LOCAL_REPEATER_PORT = names.LOCAL_REPEATER_PORT
 
 
 class LauncherError(RuntimeError):
@@ -57,7 +59,7 @@ class Launcher:
         self.ports = dict(LOCAL_PORTS, **(ports or {})) if local else {}
         self.repeater_port = repeater_port or (
             LOCAL_REPEATER_PORT if local else int(os.environ.get("EPICS_CA_REPEATER_PORT",
-                                                                 5065)))
+                                                                 names.SITE_REPEATER_PORT)))
         self.holdoff = holdoff
         self.autosave_dir = Path(autosave_dir or self.run_dir / "autosave").resolve()
         self.console_group = console_group
@@ -283,7 +285,8 @@ class Launcher:
         for name in names:
             ports = self.ports.get(name)
             site_port = int(os.environ.get("EPICS_CAS_SERVER_PORT",
-                                           os.environ.get("EPICS_CA_SERVER_PORT", 5064)))
+                                           os.environ.get("EPICS_CA_SERVER_PORT",
+                                                          names.SITE_CA_PORT)))
             port = self.repeater_port if name == "repeater" else \
                 ports.ca if ports else site_port
             out[name] = {"procserv": self.procserv_pid(name), "children": self.child_pids(name),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..common.caenv import IocPorts
-from ..common.iocmain import DEFAULT_PREFIX
+from ..common.names import DEFAULT_PREFIX
 from ..common.settings import SettingsTable
 from .launcher import LOCAL_PORTS, LOCAL_REPEATER_PORT, NAMES, Launcher, LauncherError
 
