@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..common import names
 from ..common.caenv import CLIENT_KEYS, IocPorts, client_env, server_env, site_env
 from ..common.logs import STAMPED_ENV
-from ..common.names import DEFAULT_PREFIX
+from ..common.names import DEFAULT_PREFIX, SITE_CA_PORT, SITE_REPEATER_PORT
 from .processes import alive, children_of, end, udp_port_in_use, verified_procserv, wait_for
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Launcher:
         self.ports = dict(LOCAL_PORTS, **(ports or {})) if local else {}
         self.repeater_port = repeater_port or (
             LOCAL_REPEATER_PORT if local else int(os.environ.get("EPICS_CA_REPEATER_PORT",
-                                                                 names.SITE_REPEATER_PORT)))
+                                                                 SITE_REPEATER_PORT)))
         self.holdoff = holdoff
         self.autosave_dir = Path(autosave_dir or self.run_dir / "autosave").resolve()
         self.console_group = console_group
@@ -286,7 +286,7 @@ class Launcher:
             ports = self.ports.get(name)
             site_port = int(os.environ.get("EPICS_CAS_SERVER_PORT",
                                            os.environ.get("EPICS_CA_SERVER_PORT",
-                                                          names.SITE_CA_PORT)))
+                                                          SITE_CA_PORT)))
             port = self.repeater_port if name == "repeater" else \
                 ports.ca if ports else site_port
             out[name] = {"procserv": self.procserv_pid(name), "children": self.child_pids(name),
