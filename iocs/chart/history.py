@@ -1,8 +1,11 @@
 """Pure per-source history: bounded ring buffers of (time, value, alarm severity).
 
-A gap (a source disconnected) is stored as a NaN sample, so any line drawn through the data
-breaks there. A source whose updates carry more than one element (a waveform) keeps its latest
-array instead of a time series.
+Each source keeps what arrived over the last ``retention`` seconds, at most ``capacity``
+samples (:data:`~iocs.common.names.HISTORY_CAPACITY`, 17 bytes each: about 3.4 MB per
+source); the chart's time range is independent of it, and older data comes from the site's
+archiver. A gap (a source disconnected) is stored as a NaN sample, so any line drawn through
+the data breaks there. A source whose updates carry more than one element (a waveform) keeps
+its latest array instead of a time series.
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ class Samples:
 class TimeSeries:
     """Samples ``(t, y, severity)`` of one source, oldest first, at most ``capacity`` of them."""
 
-    def __init__(self, capacity: int = HISTORY_CAPACITY) -> None:
+    def __init__(self, capacity: int = HISTORY_CAPACITY, since: float = math.inf) -> None:
         if capacity < 2:
             raise ValueError("capacity must be at least 2")
         self.capacity = capacity
@@ -60,6 +63,8 @@ class TimeSeries:
         self._start = 0
         self._end = 0
         self.version = 0        #: increases on every change
+        #: Since when this history is complete (what happened after is in it).
+        self.complete_since = since
 
     def __len__(self) -> int:
         return self._end - self._start
@@ -74,12 +79,14 @@ class TimeSeries:
             self._start, self._end = 0, n
         if len(self) and t < self._t[self._end - 1]:
             t = self._t[self._end - 1]
+        self.complete_since = min(self.complete_since, t)
         self._t[self._end] = t
         self._y[self._end] = y
         self._s[self._end] = severity
         self._end += 1
         if len(self) > self.capacity:
             self._start += 1
+            self.complete_since = max(self.complete_since, float(self._t[self._start]))
         self.version += 1
 
     def gap(self, t: float) -> None:
@@ -94,18 +101,22 @@ class TimeSeries:
         drop = max(i - 1, 0)
         if drop:
             self._start += drop
+            self.complete_since = max(self.complete_since, float(self._t[self._start]))
             self.version += 1
 
-    def clear(self) -> None:
+    def clear(self, now: float) -> None:
+        """Forget every sample: the history is complete from ``now`` on."""
         self._start = self._end = 0
+        self.complete_since = now
         self.version += 1
 
-    def samples(self, since: float = -math.inf) -> Samples:
-        """Copies of the samples from just before ``since`` on."""
+    def samples(self, since: float = -math.inf, until: float = math.inf) -> Samples:
+        """Copies of the samples from just before ``since`` to just after ``until`` (the
+        samples that draw the line across ``[since, until]``)."""
         t = self._t[self._start:self._end]
         i = self._start + max(int(np.searchsorted(t, since, side="left")) - 1, 0)
-        return Samples(self._t[i:self._end].copy(), self._y[i:self._end].copy(),
-                       self._s[i:self._end].copy())
+        j = self._start + min(int(np.searchsorted(t, until, side="right")) + 1, len(t))
+        return Samples(self._t[i:j].copy(), self._y[i:j].copy(), self._s[i:j].copy())
 
     @property
     def last(self) -> Optional[Tuple[float, float]]:
@@ -134,11 +145,11 @@ class Waveform:
 
 
 class History:
-    """Histories of several named sources over a window of ``window`` seconds."""
+    """Histories of several named sources, each kept for ``retention`` seconds."""
 
-    def __init__(self, sources: Iterable[str] = (), window: float = 60.0,
+    def __init__(self, sources: Iterable[str] = (), retention: float = 3600.0,
                  capacity: int = HISTORY_CAPACITY) -> None:
-        self.window = window
+        self.retention = retention
         self.capacity = capacity
         self.series: Dict[str, TimeSeries] = {}
         self.waveforms: Dict[str, Waveform] = {}
@@ -148,10 +159,11 @@ class History:
     def names(self) -> Tuple[str, ...]:
         return tuple(self.series)
 
-    def set_sources(self, sources: Iterable[str]) -> None:
-        """Keep the series of sources that stay, start empty ones for new sources."""
+    def set_sources(self, sources: Iterable[str], now: float = math.inf) -> None:
+        """Keep the series of sources that stay, start empty ones (complete from ``now``)
+        for new sources."""
         names = list(sources)
-        self.series = {n: self.series.get(n) or TimeSeries(self.capacity) for n in names}
+        self.series = {n: self.series.get(n) or TimeSeries(self.capacity, now) for n in names}
         self.waveforms = {n: w for n, w in self.waveforms.items() if n in self.series}
 
     def add(self, source: str, t: float, value: np.ndarray, severity: int = 0) -> None:
@@ -171,12 +183,13 @@ class History:
             series.gap(t)
 
     def trim(self, now: float) -> None:
+        """Forget what is older than the retention."""
         for series in self.series.values():
-            series.trim(now - self.window)
+            series.trim(now - self.retention)
 
-    def clear(self) -> None:
+    def clear(self, now: float) -> None:
         for series in self.series.values():
-            series.clear()
+            series.clear(now)
         self.waveforms.clear()
 
     @property
@@ -184,16 +197,26 @@ class History:
         return tuple(s.version for s in self.series.values()) + tuple(
             w.version for w in self.waveforms.values())
 
-    def data_versions(self) -> Dict[str, object]:
-        """Per source, a number that changes whenever its data does."""
-        return {n: (self.waveforms[n].version, s.version) if n in self.waveforms else
-                s.version for n, s in self.series.items()}
+    def data_version(self, name: str) -> object:
+        """A value that changes whenever the data of source ``name`` does."""
+        series = self.series.get(name)
+        wave = self.waveforms.get(name)
+        return (wave.version if wave else None, series.version if series else None)
 
-    def samples(self, now: float) -> Dict[str, Samples]:
-        """Per source: what is within the window (times in epoch seconds) or its waveform."""
-        out = {}
-        for name, series in self.series.items():
-            wave = self.waveforms.get(name)
-            out[name] = wave.samples() if wave is not None else \
-                series.samples(now - self.window)
-        return out
+    def is_waveform(self, name: str) -> bool:
+        return name in self.waveforms
+
+    def covered_since(self, name: str) -> float:
+        """Since when the history of ``name`` is complete (inf: it holds nothing yet)."""
+        series = self.series.get(name)
+        return series.complete_since if series is not None else math.inf
+
+    def samples(self, name: str, t0: float, t1: float) -> Samples:
+        """What source ``name`` holds across ``[t0, t1]`` (epoch s), or its latest waveform."""
+        wave = self.waveforms.get(name)
+        if wave is not None:
+            return wave.samples()
+        series = self.series.get(name)
+        if series is None:
+            return Samples(np.zeros(0), np.zeros(0), np.zeros(0, np.int8))
+        return series.samples(t0, t1)

@@ -1,195 +1,72 @@
-"""Chart IOC: the middle man that charts source PVs and serves the chart as an image.
+"""``chart-ioc``: the command line, where a chart's settings start from, and serving it.
 
-It subscribes to source PVs (default the motor's RBV and VAL), keeps their history, renders a
-chart at up to ``rate`` Hz and publishes it areaDetector-style over Channel Access
-(``ArrayData`` + ``ArraySize*_RBV`` + ``ColorMode_RBV`` ...) and as an NTNDArray over PV Access
-(``Pva1:Image``), so PyDM's PVImage, ImageJ, Phoebus or caQtDM users can all view it. Its
-settings, the per-trace styles and the named positions and jog of the seed's middle man
-(:mod:`iocs.chart.presets`) are PVs, autosaved.
+A chart starts from its settings' defaults, then its chart file (``--chart``: the project's
+TOML, a StripTool ``.stp`` or a Data Browser ``.plt``), then what autosave kept from the last
+run, then the options on the command line. Autosave wins over the file and the options, so
+run-time changes survive restarts — except that a file changed since the last start, or an
+option given with a new value since then, wins over what was saved.
 """
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import logging
 import sys
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from caproto import ChannelType
-from caproto.server import PVGroup, SubGroup
+from caproto.server import PVGroup
 
 from ..common.autosave import AutosaveFile, Autosaver, autosave_path
 from ..common.camonitor import client_context
-from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel, is_action
-from ..common.iocmain import DEFAULT_PREFIX, ioc_parser, prepare, serve
+from ..common.iocmain import ioc_parser, prepare, serve
+from ..common.names import DEFAULT_AXIS, DEFAULT_CHART, DEFAULT_PREFIX, PRESETS_GROUP
+from ..common.names import chart_prefix as chart_pvs
 from ..common.settings import SettingsTable
-from .frames import FrameLoop
+from .chartfile import ChartFile, ChartFileError, load_chart, save_chart, save_target
+from .chart import ChartIOC
 from .presets import PresetsGroup
-from .pva import ImageServer
-from .settings import CHART, MAX_PIXELS, MAX_SOURCES, PRESETS, TRACE, check_size, source_list
-from .sources import SourceWatcher
-from .traces import TraceGroup
+from .settings import CHART, IOC_OPTIONS, PRESETS, TRACE, archiver_default, check_size
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ChartIOC", "build_parser", "pv_groups", "main", "default_sources"]
+__all__ = ["OPTIONS", "build_parser", "pv_groups", "main", "default_sources",
+           "starting_values"]
 
 DESCRIPTION = ("Chart IOC: charts source PVs and serves the chart as an areaDetector-style "
                "image (CA) and NTNDArray (PVA).")
-AD_COLOR_MODES = ("Mono", "Bayer", "RGB1", "RGB2", "RGB3", "YUV444", "YUV422", "YUV421")
-AD_DATA_TYPES = ("Int8", "UInt8", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64",
-                 "Float32", "Float64")
+#: Every option of chart-ioc that comes from a settings table.
+OPTIONS = SettingsTable([*CHART, *PRESETS, *IOC_OPTIONS])
 
 
 def default_sources(prefix: str) -> str:
-    return f"{prefix}motor.RBV,{prefix}motor.VAL"
-
-
-async def _setting(group: ChartIOC, instance: Any, value: Any) -> Any:
-    return await group.apply_setting(instance, value)
-
-
-class ChartIOC(SourceWatcher, FrameLoop, PVGroup):
-    """Live chart of source PVs as an areaDetector-style image: ``<prefix>ArrayData`` ..."""
-
-    type_map = RECORD_TYPE_MAP
-    type_map_read_only = RECORD_TYPE_MAP_READ_ONLY
-
-    ArrayData = channel("ArrayData", b"", "Image data, uint8, row-major", dtype=bytes,
-                        max_length=MAX_PIXELS * 3, read_only=True, max_subscription_backlog=2)
-    ArraySize0_RBV = channel("ArraySize0_RBV", 0, "RGB1: 3 (colour); Mono: width",
-                             read_only=True)
-    ArraySize1_RBV = channel("ArraySize1_RBV", 0, "RGB1: width; Mono: height",
-                             read_only=True)
-    ArraySize2_RBV = channel("ArraySize2_RBV", 0, "RGB1: height; Mono: 0", read_only=True)
-    NDimensions_RBV = channel("NDimensions_RBV", 0, "3 for RGB1, 2 for Mono", read_only=True)
-    ColorMode_RBV = channel("ColorMode_RBV", "RGB1", "Colour mode of ArrayData",
-                            dtype=ChannelType.ENUM, enum_strings=AD_COLOR_MODES,
-                            read_only=True)
-    DataType_RBV = channel("DataType_RBV", "UInt8", "Element type of ArrayData",
-                           dtype=ChannelType.ENUM, enum_strings=AD_DATA_TYPES, read_only=True)
-    UniqueId_RBV = channel("UniqueId_RBV", 0, "Frame counter", read_only=True)
-    t1 = channel("t1", 0.0, "Time of the last frame (s since the epoch)", read_only=True,
-                 precision=3)
-    render_ms = channel("render_ms", 0.0, "Duration of the last render (ms)", read_only=True,
-                        precision=2, units="ms")
-    status = channel("status", "starting", "Sources connected, as text", read_only=True)
-    autosave = channel("autosave", "no autosave", "Result of the last autosave write",
-                       read_only=True)
-    clear = channel("clear", 0, "Write 1 to forget the history")
-    for _s in CHART:
-        locals()[_s.name] = _s.pvproperty().putter(_setting)
-    for _n in range(1, MAX_SOURCES + 1):
-        locals()[f"T{_n}"] = SubGroup(TraceGroup, prefix=f"T{_n}:")
-    del _s, _n
-
-    def __init__(self, prefix: str, *, settings: Dict[str, Any],
-                 traces: Optional[Dict[str, Dict[str, Any]]] = None,
-                 presets: Optional[PresetsGroup] = None,
-                 autosaver: Optional[Autosaver] = None, **kwargs: Any) -> None:
-        super().__init__(prefix, **kwargs)
-        self.initial = dict(CHART.defaults(), **settings)
-        self.initial_traces = traces or {}
-        self.presets = presets
-        self.autosaver = autosaver
-        self.init_sources(source_list(self.initial["sources"]), self.initial["window"])
-        self.init_frames()
-        self.pvdb[self.prefix + "image"] = self.ArrayData     # the seed's name, same data
-
-    def trace_groups(self) -> List[TraceGroup]:
-        return [getattr(self, f"T{n}") for n in range(1, MAX_SOURCES + 1)]
-
-    def trace_style(self, index: int) -> Any:
-        return self.trace_groups()[index].style()
-
-    # ---- settings -------------------------------------------------------------------------
-    async def restore(self) -> None:
-        """Show the starting settings in their PVs (before serving)."""
-        for name, value in self.initial.items():
-            await getattr(self, name).write(value, verify_value=False)
-        for group in self.trace_groups():
-            await group.restore(self.initial_traces.get(group.prefix[len(self.prefix):-1],
-                                                        {}))
-
-    def all_settings(self) -> Dict[str, Any]:
-        """What autosave keeps: chart settings, trace styles, named positions."""
-        saved: Dict[str, Any] = {"chart": {s.name: getattr(self, s.name).value for s in CHART},
-                                 "traces": {f"T{g.index + 1}": g.settings()
-                                            for g in self.trace_groups()}}
-        if self.presets is not None:
-            saved["presets"] = self.presets.settings()
-        return saved
-
-    def request_save(self) -> None:
-        if self.autosaver is not None:
-            self.autosaver.request()
-
-    async def autosave_result(self, ok: bool, message: str) -> None:
-        await self.autosave.write(message, verify_value=False)
-
-    async def apply_setting(self, instance: Any, value: Any) -> Any:
-        name = instance.pvname[len(self.prefix):]
-        new = CHART[name].coerce(value, instance.pvname)
-        if name in ("width", "height"):
-            size = {"width": self.width.value, "height": self.height.value, name: new}
-            try:
-                check_size(size["width"], size["height"])
-            except ValueError as ex:
-                raise ValueError(f"{instance.pvname}: {ex}") from None
-        if name == "sources":
-            await self.check_sources(source_list(new))
-            await self.watch(source_list(new))
-        async with self.post_lock:     # between frames: one being posted goes out first, and
-            await instance.write(new, verify_value=False)   # none after freeze = On
-        self.settings_changed()
-        return new
-
-    @clear.putter
-    async def clear(self, instance: Any, value: Any) -> int:
-        if is_action(value, instance.pvname):
-            self.history.clear()
-        return 0
-
-    # ---- lifecycle ------------------------------------------------------------------------
-    async def startup(self, async_lib: Any) -> None:
-        """caproto's startup hook: the client context, the PVA server, the loops."""
-        self.context = client_context()
-        try:
-            self.pva = ImageServer(self.prefix + "Pva1:Image")
-        except Exception as ex:                      # CA keeps serving without PVA
-            logger.error("PV Access server not started: %s", ex)
-        await self.watch(self.history.names)
-        if self.presets is not None:
-            await self.presets.connect(self.context)
-        await self.gather_loops()
-
-    async def gather_loops(self) -> None:
-        await asyncio.gather(self.frame_loop(), self.data_loop())
-
-    async def shutdown(self) -> None:
-        if self.autosaver is not None:
-            await self.autosaver.flush()
-        await self.stop_sources()
-        if self.pva is not None:
-            self.pva.close()
-
-
-# ---- command line ---------------------------------------------------------------------------
-OPTIONS = SettingsTable([*CHART, *PRESETS])
+    return f"{prefix}{DEFAULT_AXIS}.RBV,{prefix}{DEFAULT_AXIS}.VAL"
 
 
 def build_parser() -> Tuple[Any, Any]:
     """The ``chart-ioc`` command line: (parser, split_args)."""
     parser, split_args = ioc_parser("chart-ioc", DESCRIPTION, OPTIONS)
+    parser.add_argument("--chart", type=Path, default=None, metavar="FILE",
+                        help="chart file to start from: .toml/.json (pvchart's own), .stp "
+                             "(StripTool) or .plt (Phoebus Data Browser); options given "
+                             "here win (default: none)")
     parser.add_argument("--motor", default=None,
-                        help="motor record for named positions and jog (default: "
-                             "<prefix>motor)")
+                        help="motor record of the named positions and jog (default: "
+                             f"<prefix>{DEFAULT_AXIS} for the chart named {DEFAULT_CHART}; "
+                             "other charts serve them only when given one)")
     return parser, split_args
+
+
+def presets_prefix(prefix: str, name: str) -> str:
+    """Where a chart's named positions live: ``<prefix>SERVER`` for the default chart."""
+    return f"{prefix}{PRESETS_GROUP}" if name == DEFAULT_CHART else \
+        f"{chart_pvs(prefix, name)}{PRESETS_GROUP}"
 
 
 def pv_groups(prefix: str = DEFAULT_PREFIX) -> List[PVGroup]:
     """The PVGroups this IOC serves (for docs and tests)."""
-    return [ChartIOC(f"{prefix}chart:", settings={"sources": default_sources(prefix)}),
-            PresetsGroup(f"{prefix}SERVER", motor=f"{prefix}motor")]
+    return [ChartIOC(chart_pvs(prefix), settings={"sources": default_sources(prefix)}),
+            PresetsGroup(presets_prefix(prefix, DEFAULT_CHART),
+                         motor=f"{prefix}{DEFAULT_AXIS}")]
 
 
 def given_options(argv: Sequence[str]) -> List[str]:
@@ -202,68 +79,123 @@ def given_options(argv: Sequence[str]) -> List[str]:
     return given
 
 
-def starting_values(saved: Dict[str, Any], table: SettingsTable, cli: Dict[str, Any],
-                    given: Sequence[str], last_cli: Dict[str, Any],
+def starting_values(table: SettingsTable, *, cli: Dict[str, Any], given: Sequence[str],
+                    saved: Dict[str, Any], last_start: Dict[str, Any],
+                    file_values: Dict[str, Any], file_changed: bool,
                     what: str) -> Dict[str, Any]:
-    """Autosaved values win, except an option given with a new value since the last start."""
-    values = dict(cli)
-    values.update(table.restore(saved, what))
+    """Defaults; the chart file (options given win over it); autosave, unless the file
+    changed since the last start; options given with a new value since the last start."""
+    values = {s.name: cli[s.name] for s in table if s.name in cli}
+    values.update({k: v for k, v in file_values.items() if k not in given})
+    restored = {} if file_changed else table.restore(saved, what)
+    values.update(restored)
+    last_cli = last_start.get("cli", {}) if isinstance(last_start.get("cli"), dict) else {}
     for name in given:
-        if name in table and last_cli.get(name) != cli[name]:
+        if name in values and (name not in restored or last_cli.get(name) != cli[name]):
             values[name] = cli[name]
     return values
 
 
+def _section(saved: Dict[str, Any], key: str) -> Dict[str, Any]:
+    section = saved.get(key)
+    return section if isinstance(section, dict) else {}
+
+
+def _digest(path: Optional[Path]) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else ""
+
+
 def main(argv: Optional[List[str]] = None) -> None:
-    """``chart-ioc``: serve the live chart and the named positions."""
+    """``chart-ioc``: serve the live chart (and, for the default chart, named positions)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, split_args = build_parser()
     args, ioc_options, run_options = prepare(parser, split_args, argv)
     prefix = ioc_options["prefix"]
     cli = OPTIONS.from_args(args)
     cli["sources"] = cli["sources"] or default_sources(prefix)
+    if "archiver" not in given_options(argv):
+        try:
+            cli["archiver"] = archiver_default()
+        except ValueError as ex:
+            parser.error(f"$PVCHART_ARCHIVER: {ex}")
+    name = cli["name"]
+    chart_file: Optional[ChartFile] = None
+    if args.chart is not None:
+        try:
+            chart_file = load_chart(args.chart)
+        except ChartFileError as ex:
+            parser.error(str(ex))
     given = given_options(argv)
-    saved: Dict[str, Any] = {}
-    if args.autosave_dir is not None:
-        file = AutosaveFile(autosave_path(args.autosave_dir, prefix, "chart"))
-        saved = file.load()
-        if not saved:          # before this version the named positions had their own file
-            old = AutosaveFile(autosave_path(args.autosave_dir, prefix, "presets"))
-            saved = {"presets": old.load()} if old.path.exists() else {}
-    last_cli = saved.get("_cli", {}) if isinstance(saved.get("_cli"), dict) else {}
-    sections: Dict[str, Dict[str, Any]] = {}
-    for key in ("chart", "traces", "presets"):
-        section = saved.get(key)
-        sections[key] = section if isinstance(section, dict) else {}
-    chart_values = starting_values(sections["chart"], CHART,
-                                   {s.name: cli[s.name] for s in CHART}, given, last_cli,
-                                   "chart autosave")
+    kind = "chart" if name == DEFAULT_CHART else f"chart-{name}"
+    autosave = (AutosaveFile(autosave_path(args.autosave_dir, prefix, kind))
+                if args.autosave_dir is not None else None)
+    saved = autosave.load() if autosave is not None else {}
+    last_start = _section(saved, "_start")
+    digest = _digest(args.chart)
+    file_changed = chart_file is not None and last_start.get("file") != digest
+    common = dict(cli=cli, given=given, last_start=last_start, file_changed=file_changed)
+    chart_values = starting_values(CHART, saved=_section(saved, "chart"),
+                                   file_values=chart_file.chart if chart_file else {},
+                                   what="chart autosave", **common)
     try:
         check_size(chart_values["width"], chart_values["height"])
     except ValueError as ex:
         parser.error(str(ex))
-    preset_values = starting_values(sections["presets"], PRESETS,
-                                    {s.name: cli[s.name] for s in PRESETS}, given, last_cli,
-                                    "named positions autosave")
-    traces = {name: TRACE.restore(values, f"{name} autosave")
-              for name, values in sections["traces"].items() if isinstance(values, dict)}
-    presets = PresetsGroup(f"{prefix}SERVER", motor=args.motor or f"{prefix}motor",
-                           values=preset_values)
-    chart = ChartIOC(f"{prefix}chart:", settings=chart_values, traces=traces,
-                     presets=presets)
-    if args.autosave_dir is not None:
-        chart.autosaver = Autosaver(file, lambda: dict(chart.all_settings(),
-                                                        _cli={n: cli[n] for n in given}),
-                                    on_result=chart.autosave_result)
-        presets.on_change = chart.request_save
+    traces = {f"T{n}": {} for n in range(1, 9)} | (
+        {k: dict(v) for k, v in chart_file.traces.items()} if chart_file else {})
+    if not file_changed:
+        for key, values in _section(saved, "traces").items():
+            if key in traces and isinstance(values, dict):
+                traces[key].update(TRACE.restore(values, f"{key} autosave"))
+    chart = ChartIOC(chart_pvs(prefix, name), settings=chart_values, traces=traces,
+                     retention=cli["retention"], archiver=cli["archiver"],
+                     archiver_timeout=cli["archiver_timeout"])
+    presets = None
+    if name == DEFAULT_CHART or args.motor is not None:
+        preset_values = starting_values(PRESETS, saved=_section(saved, "presets"),
+                                        file_values={}, what="named positions autosave",
+                                        **common)
+        presets = PresetsGroup(presets_prefix(prefix, name),
+                               motor=args.motor or f"{prefix}{DEFAULT_AXIS}",
+                               values=preset_values, on_change=chart.request_save)
+    this_start = {"cli": {n: cli[n] for n in given}, "file": digest}
+
+    def collect() -> Dict[str, Any]:
+        kept = dict(chart.all_settings(), _start=this_start)
+        if presets is not None:
+            kept["presets"] = presets.settings()
+        return kept
+
+    if autosave is not None:
+        chart.autosaver = Autosaver(autosave, collect, on_result=chart.autosave_result)
+    target = save_target(args.chart, args.autosave_dir, f"{prefix}{name}") \
+        if (args.chart is not None or args.autosave_dir is not None) else None
+    if target is not None:
+        async def save() -> str:
+            settings = chart.all_settings()
+            save_chart(target, settings["chart"], settings["traces"],
+                       title=chart_file.title if chart_file else "")
+            logger.info("chart settings saved to %s", target)
+            return f"saved to {target.name}"
+        chart.on_save = save
 
     async def restore() -> None:
         await chart.restore()
-        await presets.restore(preset_values)
-        chart.request_save()             # records this start's command line
+        if args.chart is not None:
+            await chart.file.write(str(args.chart.resolve()), verify_value=False)
+        if presets is not None:
+            await presets.restore()
+        chart.request_save()             # records this start's command line and file
 
-    serve({**chart.pvdb, **presets.pvdb}, run_options, restore=restore,
-          startup=chart.startup, shutdown=chart.shutdown)
+    pvdb = dict(chart.pvdb, **(presets.pvdb if presets is not None else {}))
+
+    async def startup(async_lib: Any) -> None:
+        context = client_context()
+        if presets is not None:
+            await presets.connect(context)
+        await chart.run(context)
+
+    serve(pvdb, run_options, restore=restore, startup=startup, shutdown=chart.shutdown)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ from typing import Any, Callable, Dict, Optional
 
 from caproto import ChannelType, SkipWrite
 from caproto.asyncio.client import Context
-from caproto.server import PVGroup
 
 from ..common.camonitor import RemotePV, RemoteWriteError
+from ..common.caproto_compat import LiteralPrefixGroup
 from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, field, is_action
 from ..common.tasks import TaskSet
 from .settings import PRESETS
@@ -35,7 +35,7 @@ async def _setting(group: PresetsGroup, instance: Any, value: Any) -> Any:
     return await group.apply_setting(instance, value)
 
 
-class PresetsGroup(PVGroup):
+class PresetsGroup(LiteralPrefixGroup):
     """Named positions (``.choices``) and jog (``.jog``) of one motor."""
 
     type_map = RECORD_TYPE_MAP
@@ -46,9 +46,10 @@ class PresetsGroup(PVGroup):
     jog = field("jog", 0, "Write 1: move out by jog_step and back, then 0")
     motor_connected = field("motor_connected", 0, "1 while the motor answers (RBV and VAL)",
                             read_only=True)
-    for _s in PRESETS:
-        locals()[_s.name] = _s.pvproperty(f".{_s.name}").putter(_setting)
-    del _s
+    insert_pos = PRESETS["insert_pos"].pvproperty(".insert_pos").putter(_setting)
+    retract_pos = PRESETS["retract_pos"].pvproperty(".retract_pos").putter(_setting)
+    tolerance = PRESETS["tolerance"].pvproperty(".tolerance").putter(_setting)
+    jog_step = PRESETS["jog_step"].pvproperty(".jog_step").putter(_setting)
 
     def __init__(self, prefix: str, *, motor: str, values: Optional[Dict[str, Any]] = None,
                  on_change: Optional[Callable[[], None]] = None, **kwargs: Any) -> None:
@@ -63,9 +64,9 @@ class PresetsGroup(PVGroup):
     def settings(self) -> Dict[str, Any]:
         return {s.name: getattr(self, s.name).value for s in PRESETS}
 
-    async def restore(self, values: Dict[str, Any]) -> None:
-        """Show ``values`` (validated already) in the setting PVs."""
-        for name, value in dict(self.initial, **values).items():
+    async def restore(self) -> None:
+        """Show the starting values (validated already) in the setting PVs."""
+        for name, value in self.initial.items():
             await getattr(self, name).write(value, verify_value=False)
 
     # ---- motor over CA --------------------------------------------------------------------

@@ -2,17 +2,17 @@
 
 caproto runs client callbacks on worker threads; :class:`RemotePV` hands every event back to
 the IOC's event loop, so the IOC's own state is only ever touched from one thread. An IOC has
-one client :class:`~caproto.asyncio.client.Context` (:func:`client_context`).
-
-A put the other IOC refuses is reported at once with its reason (see
+one client :class:`~caproto.asyncio.client.Context` (:func:`client_context`). A put the other
+IOC refuses is reported at once with its reason (see
 :func:`iocs.common.caproto_compat.relay_put_errors`).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 import caproto as ca
 import numpy as np
@@ -23,11 +23,19 @@ from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RemotePV", "RemoteWriteError", "client_context"]
+__all__ = ["RemotePV", "RemoteWriteError", "Limits", "NO_LIMITS", "client_context", "CLOCK_SKEW"]
+
+#: A value time stamped further than this from the IOC's clock is stamped on arrival instead.
+CLOCK_SKEW = 60.0
 
 
 class RemoteWriteError(RuntimeError):
     """The other IOC refused a put; the message is the one it sent."""
+
+
+#: A PV's alarm limits from its CA control metadata: (LOLO, LOW, HIGH, HIHI), NaN: none.
+Limits = Tuple[float, float, float, float]
+NO_LIMITS: Limits = (math.nan, math.nan, math.nan, math.nan)
 
 
 def client_context() -> Context:
@@ -36,27 +44,45 @@ def client_context() -> Context:
     return Context()
 
 
-class RemotePV:
-    """One remote PV: connection state, latest value (array), severity, units, description.
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
-    ``on_value(name, t, values, severity)`` and ``on_connection(name, connected)`` run in the
-    IOC's loop; it reconnects by itself when the other IOC comes back.
+
+def _limit(metadata: Any, name: str) -> float:
+    try:
+        return float(getattr(metadata, name))
+    except (AttributeError, TypeError, ValueError):
+        return math.nan
+
+
+class RemotePV:
+    """One remote PV: connection state, latest value (array), severity, units, description,
+    alarm limits.
+
+    ``on_value(name, t, values, severity)``, ``on_connection(name, connected)`` and
+    ``on_metadata(name)`` run in the IOC's loop; it reconnects by itself when the other IOC
+    comes back, and follows changes of the units and alarm limits (DBE_PROPERTY). Values are
+    time stamped by the other IOC (within :data:`CLOCK_SKEW` of this one's clock).
     """
 
     def __init__(self, context: Context, name: str, *,
                  on_value: Optional[Callable[[str, float, np.ndarray, int], None]] = None,
-                 on_connection: Optional[Callable[[str, bool], None]] = None) -> None:
+                 on_connection: Optional[Callable[[str, bool], None]] = None,
+                 on_metadata: Optional[Callable[[str], None]] = None) -> None:
         self.context = context
         self.name = name
         self.on_value = on_value
         self.on_connection = on_connection
+        self.on_metadata = on_metadata
         self.connected = False
         self.value: Optional[float] = None
+        self.array: np.ndarray = np.zeros(0)
         self.severity = 0
         self.units = ""
         self.description = ""
+        self.limits = NO_LIMITS
         self.pv: Any = None
-        self._sub: Any = None
+        self._subs: list = []
         self._loop = asyncio.get_running_loop()
         self._tasks = TaskSet(f"{name} metadata")
         self._warned = False
@@ -64,14 +90,18 @@ class RemotePV:
     async def start(self) -> RemotePV:
         (self.pv,) = await self.context.get_pvs(self.name,
                                                 connection_state_callback=self._conn_cb)
-        self._sub = self.pv.subscribe(data_type="time")
-        self._sub.add_callback(self._value_cb)
+        values = self.pv.subscribe(data_type="time")
+        values.add_callback(self._value_cb)
+        properties = self.pv.subscribe(data_type="control",
+                                       mask=ca.SubscriptionType.DBE_PROPERTY)
+        properties.add_callback(self._property_cb)
+        self._subs = [values, properties]
         return self
 
     async def stop(self) -> None:
-        if self._sub is not None:
-            await self._sub.clear()
-            self._sub = None
+        for sub in self._subs:
+            await sub.clear()
+        self._subs = []
         self._tasks.cancel()
 
     # caproto worker threads -> loop
@@ -87,8 +117,19 @@ class RemotePV:
                 logger.warning("%s: value %r is not numeric; ignored", self.name,
                                response.data[:4])
             return
+        now = time.time()
+        stamp = float(getattr(response.metadata, "timestamp", 0.0) or 0.0)
+        if not abs(stamp - now) <= CLOCK_SKEW:
+            stamp = now
         severity = int(getattr(response.metadata, "severity", 0))
-        self._loop.call_soon_threadsafe(self._set_value, time.time(), values, severity)
+        self._loop.call_soon_threadsafe(self._set_value, stamp, values, severity)
+
+    def _property_cb(self, sub: Any, response: Any) -> None:
+        md = response.metadata
+        limits = (_limit(md, "lower_alarm_limit"), _limit(md, "lower_warning_limit"),
+                  _limit(md, "upper_warning_limit"), _limit(md, "upper_alarm_limit"))
+        units = _text(getattr(md, "units", b""))
+        self._loop.call_soon_threadsafe(self._set_properties, units, limits)
 
     # in the loop
     def _set_connected(self, connected: bool) -> None:
@@ -97,7 +138,7 @@ class RemotePV:
         self.connected = connected
         logger.info("%s %s", self.name, "connected" if connected else "disconnected")
         if connected:
-            self._tasks.start(self._read_metadata())
+            self._tasks.start(self._read_description())
         if self.on_connection:
             self.on_connection(self.name, connected)
 
@@ -105,25 +146,32 @@ class RemotePV:
         if not self.connected:
             self._set_connected(True)
         self.value = float(values[0]) if len(values) else None
+        self.array = values
         self.severity = severity
         if self.on_value:
             self.on_value(self.name, t, values, severity)
 
-    async def _read_metadata(self) -> None:
-        """Units (and the record's DESC): decoration, so failures are only logged."""
+    def _set_properties(self, units: str, limits: Limits) -> None:
+        if units == self.units and np.array_equal(limits, self.limits, equal_nan=True):
+            return
+        self.units, self.limits = units, limits
+        if self.on_metadata:
+            self.on_metadata(self.name)
+
+    async def _read_description(self) -> None:
+        """The record's DESC: decoration, so failures are only logged."""
         try:
-            response = await self.pv.read(data_type="control", timeout=5)
-            units = getattr(response.metadata, "units", b"")
-            self.units = units.decode(errors="replace") if isinstance(units, bytes) \
-                else str(units)
             record = self.name.split(".", 1)[0]
             (desc,) = await self.context.get_pvs(record + ".DESC", timeout=2)
             response = await desc.read(timeout=2)
-            text = response.data[0]
-            self.description = text.decode(errors="replace") if isinstance(text, bytes) \
-                else str(text)
+            description = _text(response.data[0])
         except Exception as ex:
-            logger.debug("%s: metadata incomplete (%s)", self.name, ex)
+            logger.debug("%s: no description (%s)", self.name, ex)
+            return
+        if description != self.description:
+            self.description = description
+            if self.on_metadata:
+                self.on_metadata(self.name)
 
     async def write(self, value: float, timeout: float) -> None:
         """Put ``value`` and wait for its completion (a motor's VAL: until the move is done)."""

@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import signal
+import sys
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 from caproto.asyncio.server import start_server
 from caproto.server import template_arg_parser
@@ -25,7 +27,11 @@ from .settings import SettingsTable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ioc_parser", "prepare", "serve"]
+__all__ = ["ioc_parser", "prepare", "serve", "join_negative_values"]
+
+#: A value that argparse would take for an option: a negative number, or a list of numbers
+#: starting with one (``--hard-limits -50,50``).
+_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d)[\d.eE+\-]*([,:\s]+[+\-]?[\d.eE+\-]+)*$")
 
 
 def ioc_parser(prog: str, description: str,
@@ -51,11 +57,28 @@ def ioc_parser(prog: str, description: str,
     return parser, split_args
 
 
+def join_negative_values(argv: Sequence[str]) -> List[str]:
+    """``argv`` with ``--option -50,50`` written ``--option=-50,50``, so argparse takes a
+    value starting with a minus sign for the option's value, not for another option."""
+    out: List[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith("--") and "=" not in arg and i + 1 < len(argv) and \
+                _NEGATIVE_VALUE.match(argv[i + 1]):
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def prepare(parser: argparse.ArgumentParser, split_args: Any,
             argv: Optional[Sequence[str]]) -> Tuple[argparse.Namespace, Dict[str, Any],
                                                     Dict[str, Any]]:
     """Parse the command line, set up logging and access security; usage errors exit 2."""
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     policy = None
     if args.access_file is not None:
         try:

@@ -1,9 +1,11 @@
-"""The ``pvchart-iocs`` command: start, stop, status and env of the IOCs under procServ.
+"""The ``pvchart-iocs`` command: start, stop, status and env of the processes under procServ.
 
-IOC options (``--axes``, ``--sources``, ``--rate``, ...) come from each IOC's settings table
-and go to the IOCs that take them; anything after ``--`` goes to every IOC named. All of it is
-checked against the IOC's own command line before anything starts, so a typo is a usage error
-here, not a restart loop under procServ.
+Processes are named anywhere on the command line: ``repeater``, ``motor``, ``chart``,
+``chart@NAME`` (another chart, ``<prefix>NAME:``) and ``web``. IOC options (``--axes``,
+``--sources``, ``--chart``, ``--rate``, ...) come from each IOC's settings table and go to the
+processes that take them; anything after ``--`` goes to every IOC named. All of it is checked
+against the IOC's own command line before anything starts, so a typo is a usage error here,
+not a restart loop under procServ.
 """
 from __future__ import annotations
 
@@ -12,12 +14,20 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..common.caenv import IocPorts
+from ..common.iocmain import join_negative_values
 from ..common.names import DEFAULT_PREFIX
 from ..common.settings import SettingsTable
-from .launcher import LOCAL_PORTS, LOCAL_REPEATER_PORT, NAMES, Launcher, LauncherError
+from .instances import DEFAULT_INSTANCES, Instance, parse_instances
+from .launcher import (
+    DEFAULT_WEB_PORT,
+    LOCAL_PORTS,
+    LOCAL_REPEATER_PORT,
+    Launcher,
+    LauncherError,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -33,18 +43,27 @@ def _tables() -> Dict[str, SettingsTable]:
     return {"motor": MOTOR_OPTIONS, "chart": CHART_OPTIONS}
 
 
+def _parsers() -> Dict[str, Callable[[], Tuple[Any, Any]]]:
+    from ..chart.ioc import build_parser as chart_parser
+    from ..motor.ioc import build_parser as motor_parser
+    return {"motor": motor_parser, "chart": chart_parser}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pvchart-iocs", allow_abbrev=False,
         description="Start, stop and watch the pvchart IOCs under procServ.",
         epilog="Examples: 'pvchart-iocs start --local' (everything on loopback, as make demo); "
                "'pvchart-iocs start motor' on one host and 'pvchart-iocs start chart "
-               "--sources \"A:m1.RBV,A:m2.RBV\"' on another (site mode); IOC arguments after "
+               "--sources \"A:m1.RBV,A:m2.RBV\"' on another (site mode); 'pvchart-iocs start "
+               "chart@vacuum --chart vacuum.stp' for a second chart; IOC arguments after "
                "'--' go to every IOC named.")
     parser.add_argument("command", choices=("start", "stop", "status", "env"),
                         help="what to do")
-    parser.add_argument("names", nargs="*", metavar="IOC",
-                        help=f"which IOCs: {', '.join(NAMES)} (default: all)")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="which processes: repeater, motor, chart, chart@NAME, web "
+                             "(default: start repeater, motor and chart; stop and status "
+                             "all)")
     parser.add_argument("--run-dir", type=Path,
                         default=Path(os.environ.get("PVCHART_RUN_DIR", "run")),
                         help="pid, log, console and env files (default: $PVCHART_RUN_DIR or "
@@ -66,9 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start: return before the IOCs answer (default: wait)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="start: seconds to wait for the IOCs to answer (default: 60)")
+    parser.add_argument("--web-port", type=int, default=None,
+                        help=f"web: HTTP port of pvchart-web (default: {DEFAULT_WEB_PORT})")
     local = parser.add_argument_group(
         "local mode ports", "(default: those of the IOCs still running from the run directory, "
-        "else as shown)")
+        "else as shown; charts other than 'chart' get free ports)")
     for name, ports in LOCAL_PORTS.items():
         local.add_argument(f"--{name}-port", type=int, default=None,
                            help=f"CA port of the {name} IOC (default: {ports.ca})")
@@ -82,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     ioc = parser.add_argument_group("IOC options (passed to the IOCs that take them)")
     for table in _tables().values():
         table.add_arguments(ioc, forward=True)
+    ioc.add_argument("--chart", dest="chart_file", default=argparse.SUPPRESS, metavar="FILE",
+                     help="charts: chart file to start from (.toml/.json, .stp, .plt)")
     ioc.add_argument("--motor", dest="motor_record", default=argparse.SUPPRESS,
                      help="chart: motor record of the named positions (default: "
                           "<prefix>motor)")
@@ -94,38 +117,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def ioc_arguments(args: argparse.Namespace, names: Sequence[str],
+def ioc_arguments(args: argparse.Namespace, instances: Sequence[Instance],
                   extra: Sequence[str]) -> Dict[str, List[str]]:
     """The command line of each named IOC, from the options given here."""
+    tables = _tables()
     out: Dict[str, List[str]] = {}
-    for name, table in _tables().items():
-        argv: List[str] = []
-        for s in table.options():
-            if hasattr(args, s.name):
-                argv.append(f"{s.option}={getattr(args, s.name)}")
-        if name == "chart" and hasattr(args, "motor_record"):
-            argv.append(f"--motor={args.motor_record}")
+    for instance in instances:
+        table = tables.get(instance.kind)
+        if table is None:
+            continue
+        argv = [f"{s.option}={getattr(args, s.name)}" for s in table.options()
+                if hasattr(args, s.name)]
+        if instance.kind == "chart":
+            if hasattr(args, "chart_file"):
+                argv.append(f"--chart={Path(args.chart_file).resolve()}")
+            if hasattr(args, "motor_record"):
+                argv.append(f"--motor={args.motor_record}")
         for key in ("access_file", "access_group"):
             if hasattr(args, key):
                 argv.append(f"--{key.replace('_', '-')}={getattr(args, key)}")
         argv += ["-v"] * getattr(args, "verbose", 0)
         argv += ["--list-pvs"] if getattr(args, "list_pvs", False) else []
-        out[name] = argv + list(extra)
-    return {n: v for n, v in out.items() if n in names}
+        out[instance.name] = argv + list(extra)
+    return out
 
 
-def check_ioc_arguments(ioc_args: Dict[str, List[str]]) -> None:
+def check_ioc_arguments(instances: Sequence[Instance],
+                        ioc_args: Dict[str, List[str]]) -> None:
     """Parse each IOC's command line with its own parser: a bad value stops us here."""
-    from ..chart.ioc import build_parser as chart_parser
-    from ..motor.ioc import build_parser as motor_parser
-    parsers = {"motor": motor_parser, "chart": chart_parser}
-    for name, argv in ioc_args.items():
-        parser = parsers[name]()[0]
+    parsers = _parsers()
+    for instance in instances:
+        if instance.name not in ioc_args:
+            continue
+        argv = ioc_args[instance.name]
+        parser = parsers[instance.kind]()[0]
         try:
             parser.parse_args(["--prefix", "X:", *argv])
         except SystemExit as ex:
-            raise LauncherError(f"the {name} IOC refuses {' '.join(argv)!r} (see above)") \
-                from ex
+            raise LauncherError(f"the {instance.name} IOC refuses {' '.join(argv)!r} (see "
+                                "above)") from ex
 
 
 def split_extra(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
@@ -136,8 +166,8 @@ def split_extra(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
 
 
 def launcher_to_start(args: argparse.Namespace) -> Launcher:
-    """The launcher ``start`` uses. IOCs still running from the run directory set the mode,
-    prefix and ports of those started beside them (``pvchart-iocs stop chart`` then
+    """The launcher ``start`` uses. Processes still running from the run directory set the
+    mode, prefix and ports of those started beside them (``pvchart-iocs stop chart`` then
     ``start chart`` brings back the same chart IOC); an option given that differs from them
     is an error, not a second installation in one directory."""
     try:
@@ -149,9 +179,11 @@ def launcher_to_start(args: argparse.Namespace) -> Launcher:
         prefix = args.prefix or previous.prefix
         known = previous.ports if previous.local else {}
         repeater = args.repeater_port or previous.repeater_port
+        web_port = args.web_port or previous.web_port
     else:
         local, prefix, known = args.local, args.prefix or DEFAULT_PREFIX, {}
         repeater = args.repeater_port or LOCAL_REPEATER_PORT
+        web_port = args.web_port or DEFAULT_WEB_PORT
     motor, chart = (known.get(n, LOCAL_PORTS[n]) for n in ("motor", "chart"))
     return Launcher(
         args.run_dir, local=local, prefix=prefix,
@@ -159,31 +191,36 @@ def launcher_to_start(args: argparse.Namespace) -> Launcher:
                "chart": IocPorts(args.chart_port or chart.ca, args.pva_port or chart.pva,
                                  args.pva_search_port or chart.pva_udp)},
         repeater_port=repeater if local else None, holdoff=args.holdoff,
-        autosave_dir=args.autosave_dir, console_group=args.console_group)
+        autosave_dir=args.autosave_dir, console_group=args.console_group,
+        web_port=web_port)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """``pvchart-iocs``."""
     ours, extra = split_extra(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(ours)
-    unknown = [n for n in args.names if n not in NAMES]
-    if unknown:
-        parser.error(f"unknown IOC {', '.join(unknown)} (choose from {', '.join(NAMES)})")
+    args = parser.parse_intermixed_args(join_negative_values(ours))
+    try:
+        instances = parse_instances(args.names)
+    except ValueError as ex:
+        parser.error(str(ex))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    names = args.names or list(NAMES)
     try:
         if args.command == "start":
+            instances = instances or parse_instances(DEFAULT_INSTANCES)
             launcher = launcher_to_start(args)
-            ioc_args = ioc_arguments(args, names, extra)
-            check_ioc_arguments(ioc_args)
-            started = launcher.start(names, ioc_args, wait=not args.no_wait,
-                                     timeout=args.timeout)
+            ioc_args = ioc_arguments(args, instances, extra)
+            check_ioc_arguments(instances, ioc_args)
+            started = launcher.start([i.name for i in instances], ioc_args,
+                                     wait=not args.no_wait, timeout=args.timeout)
             mode = "local (loopback)" if launcher.local else "site"
             print(f"started: {', '.join(started) or 'nothing (already running)'}; {mode} "
                   f"mode; client settings: pvchart-iocs env, or . {launcher.run_dir}/ca.env")
+            if "web" in started:
+                print(f"web: http://localhost:{launcher.web_port}/")
             return 0
         launcher = Launcher.from_run_dir(args.run_dir)
+        names = [i.name for i in instances] or None
         if args.command == "stop":
             print("stopped: " + (", ".join(launcher.stop(names)) or "nothing was running"))
             return 0
@@ -196,17 +233,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
 
 
-def print_status(launcher: Launcher, names: Sequence[str]) -> int:
-    """One line per IOC; exit 0 when all named run, 3 when some do, 4 when none does."""
+def print_status(launcher: Launcher, names: Optional[Sequence[str]]) -> int:
+    """One line per process (charts: their sources' state); exit 0 when all named run (or,
+    none named, all but the repeater), 3 when some do, 4 when none does."""
     status = launcher.status(names)
     mode = "local" if launcher.local else "site"
     for name, s in status.items():
         state = f"running, pid {' '.join(map(str, s['children']))}" if s["children"] \
             else "STOPPED"
-        print(f"{name:9s} {state:22s} {mode:5s} procServ {s['procserv'] or '-':>7} "
-              f"port {s['port']:5d} restarts {s['restarts']}  console {s['console']}")
+        print(f"{name:14s} {state:22s} {mode:5s} procServ {s['procserv'] or '-':>7} "
+              f"port {s['port']:5d} restarts {s['restarts']}  console {s['console']}"
+              + (f"  sources: {s['sources']}" if s["sources"] else ""))
     up = [n for n, s in status.items() if s["children"]]
     wanted = [n for n in status if n != "repeater"] or list(status)
+    if names is None:
+        wanted = [n for n in wanted if n in DEFAULT_INSTANCES or status[n]["procserv"]] or \
+            wanted
     if all(n in up for n in wanted):
         return 0
     return 3 if up else 4

@@ -1,0 +1,384 @@
+"""Chart IOC: the middle man that charts source PVs and serves the chart as an image.
+
+It subscribes to source PVs (default the motor's RBV and VAL), keeps their history, fetches
+older data from the site's Archiver Appliance where the history does not reach, renders a
+chart of the time range every console shares at up to ``rate`` Hz and publishes it
+areaDetector-style over Channel Access (``ArrayData`` + ``ArraySize*_RBV`` + ``ColorMode_RBV``
+...) and as an NTNDArray over PV Access (``Pva1:Image``), so PyDM's PVImage, ImageJ, Phoebus or
+caQtDM users can all view it. Its settings, the per-trace styles, data and statistics, and the
+named positions and jog of a motor (:mod:`iocs.chart.presets`) are PVs; settings are
+autosaved.
+
+:class:`ChartIOC` is the PV shell; it holds its parts: the history (:mod:`.history`), the
+sources (:mod:`.sources`), the time range (:mod:`.timerange`), the archiver client
+(:mod:`.archive`), the scene builder (:mod:`.scene`), the frame loop and image publisher
+(:mod:`.frames`). Each put goes to the handler its PV's name maps to in :attr:`ChartIOC.puts`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from caproto import ChannelType
+from caproto.asyncio.client import Context
+from caproto.server import SubGroup
+
+from ..common.autosave import Autosaver
+from ..common.caproto_compat import LiteralPrefixGroup
+from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel, is_action
+from ..common.names import AD_COLOR_MODES, AD_DATA_TYPES, MAX_PIXELS, PVA_IMAGE
+from ..common.tasks import TaskSet
+from .archive import ArchiveFetcher
+from .frames import FrameJob, FrameLoop, ImagePublisher
+from .history import History
+from .scene import SceneBuilder, TraceSpec
+from .settings import CHART, check_size, source_list
+from .sources import SourceSet
+from .stats import statistics, value_at
+from .timerange import TimeRange, format_local_time, parse_local_time
+from .traces import TraceGroup
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ChartIOC", "DATA_PERIOD"]
+
+#: Seconds between refreshes of the data, statistics and time-range PVs.
+DATA_PERIOD = 0.5
+
+Put = Callable[[Any, Any], Awaitable[Any]]
+
+
+async def _put(group: ChartIOC, instance: Any, value: Any) -> Any:
+    return await group.put(instance, value)
+
+
+class ChartIOC(LiteralPrefixGroup):
+    """Live chart of source PVs as an areaDetector-style image: ``<prefix>ArrayData`` ..."""
+
+    type_map = RECORD_TYPE_MAP
+    type_map_read_only = RECORD_TYPE_MAP_READ_ONLY
+
+    # ---- the image, areaDetector-style ----------------------------------------------------
+    ArrayData = channel("ArrayData", b"", "Image data, uint8, row-major", dtype=bytes,
+                        max_length=MAX_PIXELS * 3, read_only=True, max_subscription_backlog=2)
+    ArraySize0_RBV = channel("ArraySize0_RBV", 0, "RGB1: 3 (colour); Mono: width",
+                             read_only=True)
+    ArraySize1_RBV = channel("ArraySize1_RBV", 0, "RGB1: width; Mono: height",
+                             read_only=True)
+    ArraySize2_RBV = channel("ArraySize2_RBV", 0, "RGB1: height; Mono: 0", read_only=True)
+    NDimensions_RBV = channel("NDimensions_RBV", 0, "3 for RGB1, 2 for Mono", read_only=True)
+    ColorMode_RBV = channel("ColorMode_RBV", "RGB1", "Colour mode of ArrayData",
+                            dtype=ChannelType.ENUM, enum_strings=AD_COLOR_MODES,
+                            read_only=True)
+    DataType_RBV = channel("DataType_RBV", "UInt8", "Element type of ArrayData",
+                           dtype=ChannelType.ENUM, enum_strings=AD_DATA_TYPES, read_only=True)
+    UniqueId_RBV = channel("UniqueId_RBV", 0, "Frame counter", read_only=True)
+    t1 = channel("t1", 0.0, "Time of the last frame (s since the epoch)", read_only=True,
+                 precision=3)
+    render_ms = channel("render_ms", 0.0, "Duration of the last render (ms)", read_only=True,
+                        precision=2, units="ms")
+    # ---- state ----------------------------------------------------------------------------
+    status = channel("status", "starting", "Sources connected, as text", read_only=True)
+    archiverStatus = channel("archiverStatus", "off", "The site's archiver: off, ok, "
+                             "fetching k of n, or why the last request failed",
+                             read_only=True)
+    autosave = channel("autosave", "no autosave", "Result of the last autosave write",
+                       read_only=True)
+    file = channel("file", "", "Chart file the IOC started from (empty: none)",
+                   dtype=str, max_length=1000, read_only=True)
+    # ---- commands -------------------------------------------------------------------------
+    clear = channel("clear", 0, "Write 1 to forget the history")
+    back = channel("back", 0, "Write 1: show the half span before (live turns Off)")
+    forward = channel("forward", 0, "Write 1: show the half span after (reaching the present: "
+                      "live On)")
+    save = channel("save", 0, "Write 1: save the chart's settings to its chart file")
+    # ---- settings (iocs.chart.settings.CHART) ---------------------------------------------
+    sources = CHART["sources"].pvproperty().putter(_put)
+    rate = CHART["rate"].pvproperty().putter(_put)
+    window = CHART["window"].pvproperty().putter(_put)
+    width = CHART["width"].pvproperty().putter(_put)
+    height = CHART["height"].pvproperty().putter(_put)
+    ColorMode = CHART["ColorMode"].pvproperty().putter(_put)
+    layout = CHART["layout"].pvproperty().putter(_put)
+    mode = CHART["mode"].pvproperty().putter(_put)
+    pairing = CHART["pairing"].pvproperty().putter(_put)
+    freeze = CHART["freeze"].pvproperty().putter(_put)
+    live = CHART["live"].pvproperty().putter(_put)
+    end = CHART["end"].pvproperty().putter(_put)
+    endText = CHART["endText"].pvproperty().putter(_put)
+    cursor = CHART["cursor"].pvproperty().putter(_put)
+    Compressor = CHART["Compressor"].pvproperty().putter(_put)
+    # ---- traces ---------------------------------------------------------------------------
+    T1 = SubGroup(TraceGroup, prefix="T1:")
+    T2 = SubGroup(TraceGroup, prefix="T2:")
+    T3 = SubGroup(TraceGroup, prefix="T3:")
+    T4 = SubGroup(TraceGroup, prefix="T4:")
+    T5 = SubGroup(TraceGroup, prefix="T5:")
+    T6 = SubGroup(TraceGroup, prefix="T6:")
+    T7 = SubGroup(TraceGroup, prefix="T7:")
+    T8 = SubGroup(TraceGroup, prefix="T8:")
+
+    def __init__(self, prefix: str, *, settings: Dict[str, Any],
+                 traces: Optional[Dict[str, Dict[str, Any]]] = None,
+                 retention: float = 3600.0, archiver: str = "",
+                 archiver_timeout: float = 10.0, **kwargs: Any) -> None:
+        super().__init__(prefix, **kwargs)
+        self.initial = dict(CHART.defaults(), **settings)
+        self.initial_traces = traces or {}
+        self.autosaver: Optional[Autosaver] = None
+        self.on_save: Optional[Callable[[], Awaitable[str]]] = None   # chart:save's work
+        self.history = History(source_list(self.initial["sources"]), retention)
+        self.sources = SourceSet(self.history, self.sources_changed)
+        self.range = TimeRange(window=self.initial["window"])
+        self.archive = (ArchiveFetcher(archiver, timeout=archiver_timeout,
+                                       on_change=self.archive_changed)
+                        if archiver else None)
+        self.builder = SceneBuilder(self.history, self.sources, self.range, self.archive,
+                                    self.trace_specs)
+        self.frames = FrameLoop(rate=lambda: self.rate.value,
+                                frozen=lambda: self.freeze.value == "On",
+                                prepare=self.prepare_frame, publish=self._publish)
+        self.image = ImagePublisher(self, lambda: self.Compressor.value, self.frames.executor)
+        self.tasks = TaskSet(f"{prefix} chart")
+        self._version = 0                   # settings, sources' state, archived data
+        self._published: Dict[int, Any] = {}
+        self.puts: Dict[str, Put] = {
+            "sources": self._put_sources, "rate": self._put_setting,
+            "window": self._put_window, "width": self._put_size, "height": self._put_size,
+            "ColorMode": self._put_setting, "layout": self._put_setting,
+            "mode": self._put_setting, "pairing": self._put_setting,
+            "freeze": self._put_setting, "Compressor": self._put_setting,
+            "live": self._put_live, "end": self._put_end, "endText": self._put_end_text,
+            "cursor": self._put_cursor,
+        }
+        for group in self.trace_groups():
+            group.on_change = self.settings_changed
+            group.use_axis = self._use_axis
+        self.pvdb[self.prefix + "image"] = self.ArrayData     # the first version's name
+
+    def trace_groups(self) -> List[TraceGroup]:
+        return [self.T1, self.T2, self.T3, self.T4, self.T5, self.T6, self.T7, self.T8]
+
+    def trace_specs(self) -> List[TraceSpec]:
+        return [group.spec() for group in self.trace_groups()]
+
+    # ---- changes --------------------------------------------------------------------------
+    def settings_changed(self) -> None:
+        """A setting that changes the picture was written: show it now, autosave it."""
+        self._version += 1
+        self.frames.wake()
+        self.request_save()
+
+    def sources_changed(self) -> None:
+        self._version += 1
+        self.tasks.start(self._show_status())
+
+    def archive_changed(self) -> None:
+        self._version += 1
+        self.frames.wake()
+        self.tasks.start(self._show_status())
+
+    def request_save(self) -> None:
+        if self.autosaver is not None:
+            self.autosaver.request()
+
+    async def autosave_result(self, ok: bool, message: str) -> None:
+        await self.autosave.write(message, verify_value=False)
+
+    async def _show_status(self) -> None:
+        for pv, text in ((self.status, self.sources.status_text()),
+                         (self.archiverStatus,
+                          self.archive.status if self.archive is not None else "off")):
+            if pv.value != text:
+                await pv.write(text, verify_value=False)
+
+    # ---- puts (the table in __init__: PV name -> handler) ---------------------------------
+    async def put(self, instance: Any, value: Any) -> Any:
+        name = instance.pvname[len(self.prefix):]
+        new = CHART[name].coerce(value, instance.pvname)
+        return await self.puts[name](instance, new)
+
+    async def _put_setting(self, instance: Any, new: Any) -> Any:
+        async with self.frames.lock:     # between frames: one being posted goes out first,
+            await instance.write(new, verify_value=False)   # and none after freeze = On
+        self.settings_changed()
+        return new
+
+    async def _put_size(self, instance: Any, new: int) -> int:
+        name = instance.pvname[len(self.prefix):]
+        size = {"width": self.width.value, "height": self.height.value, name: new}
+        try:
+            check_size(size["width"], size["height"])
+        except ValueError as ex:
+            raise ValueError(f"{instance.pvname}: {ex}") from None
+        return await self._put_setting(instance, new)
+
+    async def _put_sources(self, instance: Any, new: str) -> str:
+        names = source_list(new)
+        await self.sources.check(names)
+        await self.sources.watch(names)
+        return await self._put_setting(instance, new)
+
+    async def _use_axis(self, name: str) -> None:
+        await self.sources.check([name])
+        await self.sources.watch_axes([*(g.xsource.value for g in self.trace_groups()), name])
+
+    async def _put_window(self, instance: Any, new: float) -> float:
+        if not self.range.live:
+            self.range.check_end(self.range.end, time.time())
+        self.range.window = new
+        return await self._put_setting(instance, new)
+
+    async def _put_live(self, instance: Any, new: str) -> str:
+        self.range.follow(new == "On", time.time())
+        await self._show_range(time.time())
+        return await self._put_setting(instance, new)
+
+    async def _put_end(self, instance: Any, new: float) -> float:
+        return await self._hold(instance, new)
+
+    async def _put_end_text(self, instance: Any, new: str) -> str:
+        try:
+            end = parse_local_time(new)
+        except ValueError as ex:
+            raise ValueError(f"{instance.pvname}: {ex}") from None
+        await self._hold(instance, end)
+        return format_local_time(end)
+
+    async def _hold(self, instance: Any, end: float) -> float:
+        try:
+            self.range.hold(end, time.time())
+        except ValueError as ex:
+            raise ValueError(f"{instance.pvname}: {ex}") from None
+        await self._show_range(time.time())
+        self.settings_changed()
+        return end
+
+    async def _put_cursor(self, instance: Any, new: float) -> float:
+        self.range.cursor = new
+        return await self._put_setting(instance, new)
+
+    async def _show_range(self, now: float) -> None:
+        """``end``, ``endText`` and ``live`` as the time range has them."""
+        end = self.range.right(now)
+        text = format_local_time(end)
+        for pv, value in ((self.live, "On" if self.range.live else "Off"),
+                          (self.end, round(end, 3)), (self.endText, text)):
+            if pv.value != value:
+                await pv.write(value, verify_value=False)
+
+    @clear.putter
+    async def clear(self, instance: Any, value: Any) -> int:
+        if is_action(value, instance.pvname):
+            self.history.clear(time.time())
+        return 0
+
+    @back.putter
+    async def back(self, instance: Any, value: Any) -> int:
+        if is_action(value, instance.pvname):
+            await self._page(-1)
+        return 0
+
+    @forward.putter
+    async def forward(self, instance: Any, value: Any) -> int:
+        if is_action(value, instance.pvname):
+            await self._page(+1)
+        return 0
+
+    async def _page(self, halves: int) -> None:
+        self.range.page(halves, time.time())
+        await self._show_range(time.time())
+        self.settings_changed()
+
+    @save.putter
+    async def save(self, instance: Any, value: Any) -> int:
+        if is_action(value, instance.pvname):
+            if self.on_save is None:
+                raise ValueError(f"{instance.pvname}: this chart has no file to save to")
+            await self.autosave.write(await self.on_save(), verify_value=False)
+        return 0
+
+    # ---- settings -------------------------------------------------------------------------
+    async def restore(self) -> None:
+        """Show the starting settings in their PVs (before serving)."""
+        for s in CHART:
+            if s.name in self.initial:
+                await getattr(self, s.name).write(self.initial[s.name], verify_value=False)
+        for group in self.trace_groups():
+            await group.restore(self.initial_traces.get(f"T{group.index + 1}", {}))
+        await self._show_range(time.time())
+
+    def all_settings(self) -> Dict[str, Any]:
+        """The chart's saved settings and trace styles."""
+        return {"chart": {s.name: getattr(self, s.name).value for s in CHART.saved()},
+                "traces": {f"T{g.index + 1}": g.settings() for g in self.trace_groups()}}
+
+    # ---- frames and data ------------------------------------------------------------------
+    def prepare_frame(self, now: float, last_state: Any) -> Optional[FrameJob]:
+        """The frame to render at ``now``, or None when it would show what ``last_state``
+        did (a live chart slides: a new frame each time the axis moves by a pixel)."""
+        width = self.width.value
+        slide = int(now * width / self.range.window) if self.range.live else 0
+        state = (self.history.version, self.sources.state(), self._version,
+                 self.range.key(now), slide)
+        if state == last_state:
+            return None
+        visible = self.builder.visible(now, width)
+        scene = self.builder.scene(now, visible, self.mode.value, self.pairing.value)
+        return FrameJob(state, width, self.height.value, self.ColorMode.value,
+                        self.layout.value, scene)
+
+    async def _publish(self, frame: Any, render_ms: float) -> None:
+        await self.image.post(frame, render_ms)
+
+    async def data_loop(self) -> None:
+        """Refresh the data, statistics and time-range PVs; keep the retention."""
+        while True:
+            try:
+                await self.publish_data(time.time())
+            except Exception:
+                logger.exception("publishing the trace data failed")
+            await asyncio.sleep(DATA_PERIOD)
+
+    async def publish_data(self, now: float) -> None:
+        self.history.trim(now)
+        if self.range.live:
+            await self._show_range(now)
+        visible = self.builder.visible(now, self.width.value)
+        cursor = self.range.cursor
+        for index, group in enumerate(self.trace_groups()):
+            name, samples = visible.samples[index] if index < len(visible.samples) else \
+                ("", None)
+            key = (name, self.history.data_version(name), self.range.key(now), self._version)
+            if self._published.get(index) == key:
+                continue
+            self._published[index] = key
+            if samples is None:
+                samples = self.history.samples("", 0.0, 0.0)
+            await group.publish(samples)
+            stats = statistics(samples, visible.t0, visible.t1)
+            await group.publish_stats(stats, value_at(samples, cursor) if cursor else
+                                      float("nan"))
+        await self._show_status()
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    async def run(self, context: Context) -> None:
+        """Serve the chart (from caproto's startup hook): watch the sources through the IOC's
+        client ``context``, serve the PVA image, run the frame and data loops."""
+        self.sources.start(context)
+        self.image.serve_pva(self.prefix + PVA_IMAGE)
+        await self.sources.watch(self.history.names)
+        await self.sources.watch_axes([g.xsource.value for g in self.trace_groups()])
+        await asyncio.gather(self.frames.run(), self.data_loop())
+
+    async def shutdown(self) -> None:
+        if self.autosaver is not None:
+            await self.autosaver.flush()
+        self.tasks.cancel()
+        await self.sources.stop()
+        if self.archive is not None:
+            await self.archive.close()
+        self.image.close()
+        self.frames.close()
