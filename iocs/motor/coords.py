@@ -2,192 +2,210 @@
 
 ``user = dial x (DIR sign) + OFF``. DIR and SET-mode writes move OFF when FOFF is Variable
 and the dial when it is Frozen; user limits write the dial limit they correspond to. Settings
-are validated by their row in :data:`iocs.motor.fields.FIELDS` (values no motor could use are
-refused) and then clamped the way the record clamps them (:func:`iocs.motor.rules.reconcile`).
-VAL's and DVAL's control limits change, and VAL is posted, before HLM/LLM are, so a client
-that re-reads its limits on those monitors (ophyd) sees the new range at once.
+are validated by their row in :class:`iocs.motor.fields.MotorFields` (values no motor could use
+are refused) and then clamped the way the record clamps them
+(:func:`iocs.motor.rules.reconcile`). VAL's and DVAL's control limits change, and VAL is
+posted, before HLM/LLM are, so a client that re-reads its limits on those monitors (ophyd) sees
+the new range at once.
 """
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Dict, Optional
 
 from ..common.channels import is_action
-from .fields import FIELDS
+from .axis import Axis
+from .fields import Field, MotorFields, served_units
 from .motion import Calibration
+from .readback import Readbacks
 from .rules import raw_steps, reconcile
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CoordinateSettings"]
+__all__ = ["Coordinates", "RECONCILED"]
 
-#: Settings whose writes go through the record's clamping rules.
-RECONCILED = ("VBAS", "VMAX", "VELO", "BVEL", "JVEL", "HVEL", "ACCL", "BACC", "FRAC", "JAR",
-              "SREV", "UREV", "MRES", "ERES", "DLY", "RDBD", "BDST")
-RESOLUTION = ("MRES", "UREV", "SREV", "ERES", "UEIP")
-UNIT_SUFFIX = {"EGU/s": "/sec", "EGU/s/s": "/s/s", "EGU/rev": "/rev"}
+_F = MotorFields
+#: Settings whose writes go through the record's clamping rules (``reconcile``).
+RECONCILED = tuple(row.name for row in (
+    _F.VBAS, _F.VMAX, _F.VELO, _F.BVEL, _F.JVEL, _F.HVEL, _F.ACCL, _F.BACC, _F.FRAC, _F.JAR,
+    _F.SREV, _F.UREV, _F.MRES, _F.ERES, _F.DLY, _F.RDBD, _F.BDST))
+#: Settings after which the readback and setpoint are re-derived.
+_RESOLUTION = tuple(row.name for row in (_F.MRES, _F.UREV, _F.SREV, _F.ERES, _F.UEIP))
+#: Settings after which the user-coordinate fields and their CA limits are re-derived.
+_CALIBRATION = tuple(row.name for row in (_F.VBAS, _F.VMAX, _F.HIHI, _F.HIGH, _F.LOW, _F.LOLO,
+                                          _F.HLSV))
+#: Settings after which every field's units and precision are re-published.
+_UNITS = (_F.EGU.name, _F.PREC.name)
 
 
-class CoordinateSettings:
-    """Handlers of the coordinate, limit and setting fields of the motor record."""
+class Coordinates:
+    """The put handlers of one record's coordinate, limit and setting fields."""
 
-    if TYPE_CHECKING:        # the rest of the record this mixes into
-        cal: Calibration
-        ldvl: float
+    def __init__(self, axis: Axis, readbacks: Readbacks) -> None:
+        self.axis = axis
+        self.readbacks = readbacks
 
-        def __getattr__(self, name: str) -> Any: ...
+    def _reconcilable(self) -> Dict[str, Any]:
+        return {name: self.axis.fields.field(name).value for name in RECONCILED}
 
-    async def _put_setting(self, instance: Any, value: Any) -> Any:
-        name = instance.pvname.rsplit(".", 1)[1]
-        number = FIELDS[name].coerce(value, instance.pvname)
+    async def _write_all(self, changes: Dict[str, Any]) -> None:
+        for name, value in changes.items():
+            await self.axis.fields.field(name).write(value)
+
+    # ---- puts ----------------------------------------------------------------------------
+    async def put_setting(self, field: Field[Any], value: Any) -> Any:
+        """Any setting: validated by its row, clamped as the record does, then derived fields."""
+        name = field.name
+        number = field.setting.coerce(value, field.pvname)
         if name in RECONCILED:
-            current = {k: self.value(k) for k in RECONCILED}
-            changes = reconcile(name, number, current)
+            changes = reconcile(name, number, self._reconcilable())
             if "MRES" in changes:
-                self._check_resolution(changes["MRES"], instance.pvname)
+                self._check_resolution(changes["MRES"], field.pvname)
             number = changes.pop(name)
-            for other, new in changes.items():
-                await self.field(other).write(new, verify_value=False)
-        await instance.write(number, verify_value=False)
-        if name in ("EGU", "PREC"):
+            await self._write_all(changes)
+        await field.write(number)
+        if name in _UNITS:
             await self.publish_units()
-        if name in RESOLUTION:
-            await self.publish_setpoint(self.value("DVAL"))
-            await self.publish_readback()
-        if name in ("VBAS", "VMAX", "HIHI", "HIGH", "LOW", "LOLO", "HLSV"):
+        if name in _RESOLUTION:
+            await self.readbacks.publish_setpoint(self.axis.fields.DVAL.value)
+            await self.readbacks.publish_readback()
+        if name in _CALIBRATION:
             await self.publish_calibration()
-        self.on_change()
+        self.axis.on_change()
         return number
 
     def _check_resolution(self, mres: float, what: str) -> None:
         """Refuse a resolution under which the position or target leaves the raw range."""
-        FIELDS["MRES"].coerce(mres, what)
-        raw_steps(self.mover.position, mres, f"{what}: the position")
-        raw_steps(self.value("DVAL"), mres, f"{what}: the setpoint")
+        MotorFields.MRES.setting.coerce(mres, what)
+        raw_steps(self.axis.mover.position, mres, f"{what}: the position")
+        raw_steps(self.axis.fields.DVAL.value, mres, f"{what}: the setpoint")
 
-    async def _put_UEIP(self, instance: Any, value: str) -> Any:
-        if value == "Yes" and not self.options.encoder:
-            value = "No"          # the record overrides UEIP when no encoder is present
-        return await self._put_setting(instance, value)
+    async def put_ueip(self, field: Field[str], value: str) -> Any:
+        """UEIP: Yes only with an encoder (the record overrides it otherwise)."""
+        if value == "Yes" and not self.axis.options.encoder:
+            value = "No"
+        return await self.put_setting(field, value)
 
-    async def _put_OFF(self, instance: Any, value: Any) -> float:
-        off = FIELDS["OFF"].coerce(value, instance.pvname)
-        self.cal = Calibration(off, self.cal.sign)
+    async def put_off(self, field: Field[float], value: Any) -> float:
+        """OFF: the user coordinates move; the dial stays."""
+        off = field.setting.coerce(value, field.pvname)
+        self.axis.cal = Calibration(off, self.axis.cal.sign)
         await self.publish_calibration()
-        self.on_change()
-        return off
+        self.axis.on_change()
+        return float(off)
 
-    async def _put_DIR(self, instance: Any, value: str) -> str:
+    async def put_dir(self, field: Field[str], value: str) -> str:
+        """DIR: with FOFF Variable the user position stays (OFF moves), Frozen keeps OFF."""
+        f, cal = self.axis.fields, self.axis.cal
         sign = -1 if value == "Neg" else 1
-        if self.value("FOFF") == "Frozen":
-            self.cal = Calibration(self.cal.off, sign)
-        else:                                   # keep the user position, move the offset
-            self.cal = Calibration(self.value("VAL") - self.value("DVAL") * sign, sign)
-        await self._set("DIR", value)
+        if f.FOFF.value == "Frozen":
+            self.axis.cal = Calibration(cal.off, sign)
+        else:
+            self.axis.cal = Calibration(f.VAL.value - f.DVAL.value * sign, sign)
+        await field.set(value)
         await self.publish_calibration()
-        self.on_change()
+        self.axis.on_change()
         return value
 
-    async def _set_mode(self, instance: Any, value: Any, mode: str) -> int:
-        if is_action(value, instance.pvname):
-            await self._set("SET", mode)
+    async def put_sset(self, field: Field[int], value: Any) -> int:
+        """SSET: 1 puts the record in SET = Set mode."""
+        if is_action(value, field.pvname):
+            await self.axis.fields.SET.set("Set")
         return 0
 
-    async def _put_SSET(self, instance: Any, value: Any) -> int:
-        return await self._set_mode(instance, value, "Set")
+    async def put_suse(self, field: Field[int], value: Any) -> int:
+        """SUSE: 1 puts the record in SET = Use mode."""
+        if is_action(value, field.pvname):
+            await self.axis.fields.SET.set("Use")
+        return 0
 
-    async def _put_SUSE(self, instance: Any, value: Any) -> int:
-        return await self._set_mode(instance, value, "Use")
+    async def put_hlm(self, field: Field[float], value: Any) -> float:
+        """HLM: sets the dial limit it corresponds to (DHLM, or DLLM with DIR Neg)."""
+        return await self._user_limit(field, value, high=True)
 
-    async def _put_HLM(self, instance: Any, value: Any) -> float:
-        return await self._user_limit(instance, value, high=True)
+    async def put_llm(self, field: Field[float], value: Any) -> float:
+        """LLM: sets the dial limit it corresponds to (DLLM, or DHLM with DIR Neg)."""
+        return await self._user_limit(field, value, high=False)
 
-    async def _put_LLM(self, instance: Any, value: Any) -> float:
-        return await self._user_limit(instance, value, high=False)
-
-    async def _user_limit(self, instance: Any, value: Any, high: bool) -> float:
-        user = FIELDS["HLM" if high else "LLM"].coerce(value, instance.pvname)
-        name, dial = self.cal.dial_limit_for(user, high)
-        await self.field(name).write(dial, verify_value=False)
+    async def _user_limit(self, field: Field[float], value: Any, high: bool) -> float:
+        user = field.setting.coerce(value, field.pvname)
+        name, dial = self.axis.cal.dial_limit_for(user, high)
+        await self.axis.fields.field(name).write(dial)
         await self.publish_calibration()
-        self.on_change()
-        return user
+        self.axis.on_change()
+        return float(user)
 
-    async def _put_DHLM(self, instance: Any, value: Any) -> float:
-        return await self._dial_limit(instance, value)
-
-    async def _put_DLLM(self, instance: Any, value: Any) -> float:
-        return await self._dial_limit(instance, value)
-
-    async def _dial_limit(self, instance: Any, value: Any) -> float:
-        dial = FIELDS[instance.pvname.rsplit(".", 1)[1]].coerce(value, instance.pvname)
-        await instance.write(dial, verify_value=False)
+    async def put_dial_limit(self, field: Field[float], value: Any) -> float:
+        """DHLM or DLLM: the user limits follow."""
+        dial = field.setting.coerce(value, field.pvname)
+        await field.write(dial)
         await self.publish_calibration()
-        self.on_change()
-        return dial
+        self.axis.on_change()
+        return float(dial)
 
     async def redefine(self, *, user: Optional[float] = None,
                        dial: Optional[float] = None) -> None:
         """SET mode: make the current position read ``user`` (or ``dial``) without moving."""
-        if self.mover.moving:
-            raise ValueError(f"{self.prefix}: cannot redefine the position while moving")
-        if user is not None and self.value("FOFF") == "Variable":
-            self.cal = Calibration(user - self.cal.sign * self.value("DVAL"), self.cal.sign)
+        axis, f = self.axis, self.axis.fields
+        if axis.mover.moving:
+            raise ValueError(f"{axis.prefix}: cannot redefine the position while moving")
+        if user is not None and f.FOFF.value == "Variable":
+            axis.cal = Calibration(user - axis.cal.sign * f.DVAL.value, axis.cal.sign)
         else:
-            if user is None and dial is None:
-                raise ValueError(f"{self.prefix}: redefine needs a user or a dial position")
-            new_dial = self.cal.dial(user) if user is not None else float(dial)  # type: ignore[arg-type]
-            raw_steps(new_dial, self.value("MRES"), f"{self.prefix} new position")
-            self.mover.shift(new_dial - self.mover.position)
-            await self._set("DVAL", new_dial)
-            self.ldvl = new_dial
+            if user is not None:
+                new_dial = axis.cal.dial(user)
+            elif dial is not None:
+                new_dial = float(dial)
+            else:
+                raise ValueError(f"{axis.prefix}: redefine needs a user or a dial position")
+            raw_steps(new_dial, f.MRES.value, f"{axis.prefix} new position")
+            axis.mover.shift(new_dial - axis.mover.position)
+            await f.DVAL.set(new_dial)
+            axis.ldvl = new_dial
         await self.publish_calibration()
-        self.on_change()
+        axis.on_change()
 
     # ---- derived fields and metadata -----------------------------------------------------
     async def publish_calibration(self) -> None:
         """Re-derive every user-coordinate field from the dial values and OFF/DIR."""
-        dllm, dhlm = self.value("DLLM"), self.value("DHLM")
-        llm, hlm = self.cal.user_limits(dllm, dhlm)
-        alarm_limits = dict(upper_alarm_limit=self.value("HIHI"),
-                            upper_warning_limit=self.value("HIGH"),
-                            lower_warning_limit=self.value("LOW"),
-                            lower_alarm_limit=self.value("LOLO"))
-        for names, low, high in ((("VAL", "RBV"), llm, hlm), (("DVAL", "DRBV"), dllm, dhlm)):
-            for name in names:
-                extra = alarm_limits if name in ("VAL", "DVAL") else {}
-                await self.field(name).write_metadata(
-                    lower_ctrl_limit=low, upper_ctrl_limit=high, lower_disp_limit=low,
-                    upper_disp_limit=high, **extra)
-        await self.VELO.write_metadata(lower_ctrl_limit=self.value("VBAS"),
-                                       upper_ctrl_limit=self.value("VMAX"))
-        await self._set("OFF", self.cal.off)
-        await self._set("DIR", "Pos" if self.cal.sign > 0 else "Neg")
-        await self.publish_setpoint(self.value("DVAL"))
-        await self.publish_readback()
+        f, cal = self.axis.fields, self.axis.cal
+        dllm, dhlm = f.DLLM.value, f.DHLM.value
+        llm, hlm = cal.user_limits(dllm, dhlm)
+        alarm_limits = dict(upper_alarm_limit=f.HIHI.value, upper_warning_limit=f.HIGH.value,
+                            lower_warning_limit=f.LOW.value, lower_alarm_limit=f.LOLO.value)
+        for setpoint, readback, low, high in ((f.VAL, f.RBV, llm, hlm),
+                                              (f.DVAL, f.DRBV, dllm, dhlm)):
+            limits = dict(lower_ctrl_limit=low, upper_ctrl_limit=high, lower_disp_limit=low,
+                          upper_disp_limit=high)
+            await setpoint.write_metadata(**limits, **alarm_limits)
+            await readback.write_metadata(**limits)
+        await f.VELO.write_metadata(lower_ctrl_limit=f.VBAS.value,
+                                    upper_ctrl_limit=f.VMAX.value)
+        await f.OFF.set(cal.off)
+        await f.DIR.set("Pos" if cal.sign > 0 else "Neg")
+        await self.readbacks.publish_setpoint(f.DVAL.value)
+        await self.readbacks.publish_readback()
         # Last: a client that re-reads VAL's limits on these monitors (ophyd) must not see
         # a VAL update after them carrying the limits it cached before.
-        await self._set("LLM", llm)
-        await self._set("HLM", hlm)
+        await f.LLM.set(llm)
+        await f.HLM.set(hlm)
 
     async def publish_units(self) -> None:
-        egu, prec = self.value("EGU"), self.value("PREC")
-        for setting in FIELDS:
-            if not setting.units:
-                continue
-            units = egu + UNIT_SUFFIX[setting.units] if setting.units in UNIT_SUFFIX else \
-                (egu if setting.units == "EGU" else setting.units)
-            extra = {"precision": prec} if setting.kind == "float" else {}
-            await self.field(setting.name).write_metadata(units=units, **extra)
+        """Every field's units for the current EGU; positions and speeds get PREC."""
+        egu, prec = self.axis.fields.EGU.value, self.axis.fields.PREC.value
+        for field in self.axis.fields:
+            if field.setting.units:
+                extra = {"precision": prec} if field.setting.kind == "float" else {}
+                await field.write_metadata(units=served_units(field.setting, egu), **extra)
 
     async def enforce_settings(self) -> None:
         """Restored settings made consistent the way the record's init does."""
-        if self.value("SREV") <= 0:
-            await self._set("SREV", 200)
-        for name in ("VMAX", "VBAS", "ACCL", "BACC", "ERES", "RDBD"):
-            current = {k: self.value(k) for k in RECONCILED}
-            for other, new in reconcile(name, current[name], current).items():
-                await self.field(other).write(new, verify_value=False)
-        await self._set("UREV", self.value("MRES") * self.value("SREV"))
-        if self.value("UEIP") == "Yes" and not self.options.encoder:
-            await self._set("UEIP", "No")
+        f = self.axis.fields
+        if f.SREV.value <= 0:
+            await f.SREV.set(200)
+        for row in (_F.VMAX, _F.VBAS, _F.ACCL, _F.BACC, _F.ERES, _F.RDBD):
+            current = self._reconcilable()
+            await self._write_all(reconcile(row.name, current[row.name], current))
+        await f.UREV.set(f.MRES.value * f.SREV.value)
+        if f.UEIP.value == "Yes" and not self.axis.options.encoder:
+            await f.UEIP.set("No")

@@ -8,13 +8,13 @@ positioning error).
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from caproto.server import PVGroup
 
 from ..common.autosave import AutosaveFile, Autosaver, autosave_path
+from ..common.caproto_compat import LiteralPrefixGroup
 from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel
 from ..common.iocmain import DEFAULT_PREFIX, ioc_parser, prepare, serve
 from ..common.settings import Setting, SettingsTable
@@ -22,9 +22,20 @@ from .record import AxisOptions, MotorRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["OPTIONS", "MotorIOC", "build_parser", "pv_groups", "main"]
+__all__ = ["OPTIONS", "MotorIOC", "AutosaveStatus", "build_parser", "pv_groups", "main"]
 
 DESCRIPTION = "Motor IOC: mock EPICS motor records that real motor clients drive unchanged."
+
+
+#: Characters EPICS refuses in a record name (``dbRecordNameValidate``), besides blanks and
+#: control characters; braces (NSLS-II style ``{Tbl-Ax:X1}``) are allowed.
+_REFUSED_IN_NAMES = frozenset("\"'.$")
+
+
+def _is_record_name(name: str) -> bool:
+    """Up to 40 printable ASCII characters, none of them refused in a record name."""
+    return 1 <= len(name) <= 40 and all("!" <= c <= "~" and c not in _REFUSED_IN_NAMES
+                                        for c in name)
 
 
 def _axes(text: str) -> Tuple[str, ...]:
@@ -32,7 +43,7 @@ def _axes(text: str) -> Tuple[str, ...]:
     if not names:
         raise ValueError("needs at least one axis name")
     for name in names:
-        if not re.fullmatch(r"[A-Za-z0-9_:\-]{1,40}", name):
+        if not _is_record_name(name):
             raise ValueError(f"{name!r} is not a record name")
     if len(set(names)) != len(names):
         raise ValueError("an axis is named twice")
@@ -67,7 +78,7 @@ OPTIONS = SettingsTable([
 ])
 
 
-class AutosaveStatus(PVGroup):
+class AutosaveStatus(LiteralPrefixGroup):
     """``<prefix>motors:autosave``: how the last autosave went."""
 
     type_map = RECORD_TYPE_MAP

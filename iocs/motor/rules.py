@@ -97,7 +97,10 @@ def preferred_direction(dval: float, reference: float, bdst: float) -> bool:
 
 def limit_violation(dval: float, ldvl: float, dllm: float, dhlm: float, bdst: float,
                     preferred: bool) -> bool:
-    """``do_work``'s soft-limit test (moves back towards the valid range are allowed)."""
+    """``do_work``'s soft-limit test (moves back towards the valid range are allowed).
+
+    ``ldvl`` is motorRecord's LDVL, the last dial target.
+    """
     if dhlm == dllm == 0.0:
         return False
     if dllm > dhlm:
