@@ -16,7 +16,8 @@ from caproto.server import PVGroup
 from ..common.autosave import AutosaveFile, Autosaver, autosave_path
 from ..common.caproto_compat import LiteralPrefixGroup
 from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel
-from ..common.iocmain import DEFAULT_PREFIX, ioc_parser, prepare, serve
+from ..common.iocmain import ioc_parser, prepare, serve
+from ..common.names import DEFAULT_AXIS, DEFAULT_PREFIX, MOTORS_GROUP
 from ..common.settings import Setting, SettingsTable
 from .record import AxisOptions, MotorRecord
 
@@ -62,7 +63,7 @@ def _pair(text: str) -> Tuple[float, float]:
 
 #: The IOC's own settings (command line only; each record's fields are in ``fields.FIELDS``).
 OPTIONS = SettingsTable([
-    Setting("axes", "motor", "comma-separated axis names", kind="text", max_length=1000,
+    Setting("axes", DEFAULT_AXIS, "comma-separated axis names", kind="text", max_length=1000,
             option="--axes", pv=False, check=_axes),
     Setting("update_rate", 20.0, "readback updates per second while moving", low=1, high=1000,
             units="Hz", option="--update-rate", pv=False),
@@ -94,7 +95,7 @@ class MotorIOC:
                  autosave_dir: Optional[Path] = None,
                  options: AxisOptions = AxisOptions()) -> None:
         self.prefix = prefix
-        self.status = AutosaveStatus(prefix + "motors:")
+        self.status = AutosaveStatus(prefix + MOTORS_GROUP)
         self.autosaver = (Autosaver(AutosaveFile(autosave_path(autosave_dir, prefix,
                                                                "motors")),
                                     self.settings, on_result=self._autosave_result)
@@ -144,7 +145,7 @@ def build_parser() -> Tuple[Any, Any]:
 
 def pv_groups(prefix: str = DEFAULT_PREFIX) -> List[PVGroup]:
     """The PVGroups this IOC serves for one axis named ``motor`` (for docs and tests)."""
-    return [MotorRecord(prefix + "motor"), AutosaveStatus(prefix + "motors:")]
+    return [MotorRecord(prefix + DEFAULT_AXIS), AutosaveStatus(prefix + MOTORS_GROUP)]
 
 
 def main(argv: Optional[List[str]] = None) -> None:
