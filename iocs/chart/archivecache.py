@@ -17,10 +17,14 @@ from typing import Optional, Tuple
 import numpy as np
 
 from .history import Samples
-from .retrieval import bin_interval
+from .retrieval import bin_interval, request_span
 from .series import concat, empty, take
 
-__all__ = ["Coverage", "FetchPlan", "plan_fetch", "Held", "hold", "MAX_HELD"]
+__all__ = ["Coverage", "FetchPlan", "plan_fetch", "Held", "hold", "split_answer", "MAX_HELD"]
+
+#: One millisecond: the Appliance includes both ends of a range, so a part that extends what
+#: is held starts (or ends) a millisecond beyond it, the times requests are made in.
+STEP = 0.001
 
 #: Most samples held for one source; more (a misbehaving server) and the stretch is dropped.
 MAX_HELD = 200_000
@@ -37,25 +41,26 @@ class Coverage:
 
 @dataclass(frozen=True)
 class FetchPlan:
-    """A request for ``[t0, t1]`` in about ``points`` samples that ``replace``\\ s what is
-    held, or extends it (the part touches it)."""
+    """A request for ``[t0, t1]`` in about ``points`` samples; ``side`` says what it does to
+    what is held: ``all`` replaces it, ``left``/``right`` extend it on that side."""
 
     t0: float
     t1: float
     points: int
-    replace: bool
+    side: str = "all"
 
 
 def plan_fetch(held: Optional[Coverage], t0: float, t1: float, columns: int) -> Optional[FetchPlan]:
     """What to fetch so that ``[t0, t1]`` is held within a pixel column, or None.
 
-    A side missing by less than a column (``(t1 - t0) / columns``) counts as held. Data
+    A side missing by less than a column (``(t1 - t0) / columns``, at least a millisecond)
+    counts as held. Data
     binned more than twice as coarse as a column (or than the Appliance's finest bins, one
     second) is fetched again; one missing side is fetched alone, with its share of the
     columns; two missing sides, or a range apart from what is held, in one request.
     """
-    tol = (t1 - t0) / columns
-    whole = FetchPlan(t0, t1, columns, True)
+    tol = max((t1 - t0) / columns, STEP)
+    whole = FetchPlan(t0, t1, columns)
     if held is None or held.t1 < t0 - tol or held.t0 > t1 + tol or \
             held.resolution > 2.0 * max(tol, 1.0):
         return whole
@@ -63,9 +68,9 @@ def plan_fetch(held: Optional[Coverage], t0: float, t1: float, columns: int) -> 
     if left and right:
         return whole
     if left:
-        return FetchPlan(t0, held.t0, _share(columns, held.t0 - t0, t1 - t0), False)
+        return FetchPlan(t0, held.t0 - STEP, _share(columns, held.t0 - t0, t1 - t0), "left")
     if right:
-        return FetchPlan(held.t1, t1, _share(columns, t1 - held.t1, t1 - t0), False)
+        return FetchPlan(held.t1 + STEP, t1, _share(columns, t1 - held.t1, t1 - t0), "right")
     return None
 
 
@@ -105,20 +110,21 @@ class Held:
 
 def split_answer(answer: Samples, plan: FetchPlan) -> Tuple[Samples, Samples]:
     """``(lead, body)`` of an answer to ``plan``: the sample the Appliance adds from before
-    ``plan.t0``, and the rest, raw samples within ``[t0, t1)``, bins stamped within
-    ``[t0, t1]`` (the bins at the ends are centred on whole-second bins that stick out)."""
+    the range, and the samples of the range, bins stamped within it, before its end (the bins
+    at its ends are centred on whole-second bins that stick out of it)."""
     if not len(answer):
         return empty(), empty()
-    # The lead-in bin is centred half a bin before the first bin that starts at or before t0.
-    edge = plan.t0 - (bin_interval(plan.t0, plan.t1, plan.points) / 2.0 - 1e-6
-                      if answer.binned else 0.0)
+    t0, t1 = request_span(plan.t0, plan.t1)
+    # The lead-in bin is centred half a bin before the first bin, which starts at or before t0.
+    edge = t0 - (bin_interval(plan.t0, plan.t1, plan.points) / 2.0 - 1e-6
+                 if answer.binned else 0.0)
     i = int(np.searchsorted(answer.t, edge, side="left"))
     lead = take(answer, slice(i - 1, i)) if i else empty(answer.binned)
     body = take(answer, slice(i, len(answer)))
-    if body.binned:
-        body.t = np.clip(body.t, plan.t0, plan.t1)
+    if body.binned:         # within [t0, t1): what is held is read, and merged, up to t1
+        body.t = np.clip(body.t, t0, max(t0, t1 - STEP))
     else:
-        body = take(body, body.t < plan.t1)
+        body = take(body, body.t <= t1)
     return lead, body
 
 
@@ -126,15 +132,14 @@ def hold(held: Optional[Held], plan: FetchPlan, answer: Samples) -> Optional[Hel
     """What is held once ``answer`` to ``plan`` came in (None: too much to hold)."""
     lead, body = split_answer(answer, plan)
     resolution = float(bin_interval(plan.t0, plan.t1, plan.points)) if answer.binned else 0.0
-    if held is None or plan.replace:
-        new = Held(Coverage(plan.t0, plan.t1, resolution), lead, body)
+    t0, t1 = request_span(plan.t0, plan.t1)
+    if held is None or plan.side == "all":
+        new = Held(Coverage(t0, t1, resolution), lead, body)
     else:
         cov = held.coverage
         res = max(resolution, cov.resolution)
-        if abs(plan.t1 - cov.t0) < 1e-9:
-            new = Held(Coverage(plan.t0, cov.t1, res), lead, concat([body, held.body]))
-        elif abs(plan.t0 - cov.t1) < 1e-9:
-            new = Held(Coverage(cov.t0, plan.t1, res), held.lead, concat([held.body, body]))
+        if plan.side == "left":
+            new = Held(Coverage(t0, cov.t1, res), lead, concat([body, held.body]))
         else:
-            new = Held(Coverage(plan.t0, plan.t1, resolution), lead, body)
+            new = Held(Coverage(cov.t0, t1, res), held.lead, concat([held.body, body]))
     return new if len(new.body) <= MAX_HELD else None

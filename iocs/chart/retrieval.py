@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .history import Samples
 from .series import empty, take
 
 __all__ = ["ArchiveError", "Archived", "parse_response", "data_url", "request_params",
-           "bin_interval", "iso_utc"]
+           "request_span", "bin_interval", "iso_utc"]
 
 #: Largest answer parsed, in samples: a well-behaved answer holds about N (<= columns).
 MAX_SAMPLES = 1_000_000
@@ -151,8 +151,15 @@ def data_url(base: str) -> str:
     return base.rstrip("/") + "/data/getData.json"
 
 
+def request_span(t0: float, t1: float) -> Tuple[float, float]:
+    """The times a request for ``[t0, t1]`` really asks for (both ends included by the
+    Appliance): ``t0`` down and ``t1`` up to whole milliseconds."""
+    return _ms(t0, False) / 1000.0, _ms(t1, True) / 1000.0
+
+
 def _ms(t: float, up: bool) -> int:
-    return int(math.ceil(t * 1000.0) if up else math.floor(t * 1000.0))
+    # Within a microsecond of a whole millisecond counts as on it (float seconds round).
+    return int(math.ceil(t * 1000.0 - 1e-3) if up else math.floor(t * 1000.0 + 1e-3))
 
 
 def iso_utc(ms: int) -> str:
