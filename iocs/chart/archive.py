@@ -197,6 +197,8 @@ class ArchiveFetcher:
 
     def _settle(self, source: str, error: Optional[str]) -> None:
         """Record how the fetch for ``source`` ended; after a failure, retry later."""
+        if source not in self._wanted:      # it left the chart meanwhile
+            return
         if error is None:
             if self._errors.pop(source, None) is not None:
                 logger.info("archive: %s fetched again", source)
@@ -204,7 +206,7 @@ class ArchiveFetcher:
         if self._errors.get(source, (0.0, ""))[1] != error:
             logger.warning("archive: %s: %s", source, error)
         self._errors[source] = (time.monotonic(), _fit(error))
-        if source in self._wanted and not self._closed:
+        if not self._closed:
             self._retries[source] = asyncio.get_running_loop().call_later(
                 self.retry, self._retry, source)
 

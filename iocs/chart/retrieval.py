@@ -45,8 +45,17 @@ class Archived:
     meta: Dict[str, str] = field(default_factory=dict)
 
 
-def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+_NUMBER = {int, float}       # JSON numbers (not bool, which is an int to Python)
+
+
+def _numbers(values: List[Any], why: str) -> np.ndarray:
+    """``values`` as floats, when every one is a JSON number; else :class:`ArchiveError`."""
+    if not {type(v) for v in values} <= _NUMBER:
+        raise ArchiveError(why)
+    try:
+        return np.array(values, dtype=np.float64)
+    except OverflowError as ex:                         # an integer beyond any double
+        raise ArchiveError(why) from ex
 
 
 def _entry_for(answer: List[Any], pv: str) -> Dict[str, Any]:
@@ -62,31 +71,6 @@ def _entry_for(answer: List[Any], pv: str) -> Dict[str, Any]:
         if isinstance(meta, dict) and meta.get("name") in names:
             return entry
     raise ArchiveError("no data for PV")
-
-
-def _sample(item: Any) -> tuple:
-    """``(t, severity, val)`` of one sample; ``val`` a float or a 5-list (a bin)."""
-    if not isinstance(item, dict):
-        raise ArchiveError("bad sample")
-    secs: Any = item.get("secs")
-    nanos: Any = item.get("nanos", 0)
-    severity: Any = item.get("severity", 0)
-    val: Any = item.get("val")
-    if not (_number(secs) and _number(nanos) and _number(severity)):
-        raise ArchiveError("bad sample")
-    t = float(secs) + float(nanos) * 1e-9
-    if not math.isfinite(t) or abs(t) > 1e11:
-        raise ArchiveError("bad timestamp")
-    if _number(val):
-        return t, severity, float(val)
-    if isinstance(val, list):
-        if len(val) != 5 or not all(_number(v) for v in val):
-            raise ArchiveError("waveform, not a time series")
-        mean, std, lo, hi, count = (float(v) for v in val)
-        if count < 0 or std < 0 or lo > hi:
-            raise ArchiveError("waveform, not a time series")
-        return t, severity, [mean, std, lo, hi, count]
-    raise ArchiveError("non-numeric values")
 
 
 def parse_response(payload: Union[bytes, str], pv: str) -> Archived:
@@ -118,30 +102,52 @@ def parse_response(payload: Union[bytes, str], pv: str) -> Archived:
         prec = int(meta["PREC"])
     except (KeyError, ValueError):
         prec = None
-    return Archived(meta.get("name", pv), _samples([_sample(item) for item in data]),
-                    meta.get("EGU", ""), prec, meta)
+    return Archived(meta.get("name", pv), _samples(data), meta.get("EGU", ""), prec, meta)
 
 
-def _samples(rows: List[tuple]) -> Samples:
-    n = len(rows)
-    t = np.array([r[0] for r in rows], dtype=np.float64)
-    sev = np.clip(np.array([r[1] for r in rows], dtype=np.float64), 0, 3).astype(np.int8)
-    bins = [isinstance(r[2], list) for r in rows]
-    if not any(bins):
-        s = Samples(t, np.array([r[2] for r in rows], dtype=np.float64), sev)
+def _samples(data: List[Any]) -> Samples:
+    """The ``data`` of an answer as samples; a 5-list ``val`` is a bin, a number a sample."""
+    try:
+        secs = _numbers([d["secs"] for d in data], "bad sample")
+        nanos = _numbers([d.get("nanos", 0) for d in data], "bad sample")
+        severity = _numbers([d.get("severity", 0) for d in data], "bad sample")
+        vals = [d["val"] for d in data]
+    except (TypeError, KeyError, AttributeError) as ex:     # not a dict, no secs or val
+        raise ArchiveError("bad sample") from ex
+    t = secs + nanos * 1e-9
+    if not np.all(np.abs(t) < 1e11):                    # also NaN
+        raise ArchiveError("bad timestamp")
+    sev = np.clip(np.nan_to_num(severity), 0, 3).astype(np.int8)
+    kinds = {type(v) for v in vals}
+    if kinds <= _NUMBER:
+        s = Samples(t, _numbers(vals, "non-numeric values"), sev)
+    elif kinds <= _NUMBER | {list}:
+        s = _bins(t, vals, sev)
     else:
-        v = np.array([r[2] if b else [r[2], 0.0, r[2], r[2], 1.0]
-                      for r, b in zip(rows, bins)], dtype=np.float64).reshape(n, 5)
-        count = v[:, 4].copy()
-        fill = np.zeros(n, dtype=bool)
-        fill[1:] = np.asarray(bins[1:]) & np.asarray(bins[:-1]) & \
-            np.all((v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1])), axis=1)
-        count[fill] = 0.0
-        s = Samples(t, v[:, 0].copy(), sev, lo=v[:, 2].copy(), hi=v[:, 3].copy(),
-                    std=v[:, 1].copy(), count=count)
-    if n > 1 and np.any(np.diff(t) < 0):
+        raise ArchiveError("non-numeric values")
+    if len(t) > 1 and np.any(np.diff(t) < 0):
         s = take(s, np.argsort(t, kind="stable"))
     return s
+
+
+def _bins(t: np.ndarray, vals: List[Any], sev: np.ndarray) -> Samples:
+    """Samples with envelopes: ``[mean, std, min, max, count]`` lists, raw numbers among them
+    as bins of one; a bin repeating the one before (the Appliance filling an empty bin)
+    gets count 0."""
+    is_bin = np.array([type(v) is list for v in vals])
+    lists = [v for v in vals if type(v) is list]
+    if any(len(v) != 5 for v in lists):
+        raise ArchiveError("waveform data")
+    v = np.empty((len(vals), 5))
+    v[is_bin] = _numbers([x for b in lists for x in b], "waveform data").reshape(-1, 5)
+    y = _numbers([x for x in vals if type(x) is not list], "non-numeric values")
+    v[~is_bin] = np.column_stack([y, np.zeros(len(y)), y, y, np.ones(len(y))])
+    mean, std, lo, hi, count = v.T.copy()
+    if np.any(count < 0) or np.any(std < 0) or np.any(lo > hi):
+        raise ArchiveError("waveform data")
+    same = (v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1]))
+    count[1:][is_bin[1:] & is_bin[:-1] & np.all(same, axis=1)] = 0.0
+    return Samples(t, mean, sev, lo=lo, hi=hi, std=std, count=count)
 
 
 # -- requests ---------------------------------------------------------------------------------
