@@ -519,6 +519,10 @@ def test_bad_settings_are_refused():
         ArchiveFetcher("archiver:17668", on_change=lambda: None)
     with pytest.raises(ValueError, match="time-out"):
         ArchiveFetcher("http://a/retrieval", timeout=0.0, on_change=lambda: None)
+    with pytest.raises(ValueError, match="time-out"):
+        ArchiveFetcher("http://a/retrieval", timeout=math.nan, on_change=lambda: None)
+    with pytest.raises(ValueError, match="retry"):
+        ArchiveFetcher("http://a/retrieval", retry=-1.0, on_change=lambda: None)
 
 
 def test_sources_that_left_are_forgotten(appliance):

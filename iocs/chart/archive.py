@@ -68,6 +68,8 @@ class ArchiveFetcher:
             raise ValueError(f"archiver URL must start with http:// or https://, not {url!r}")
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"archiver time-out must be a positive number of seconds: {timeout}")
+        if not (math.isfinite(retry) and retry >= 0):
+            raise ValueError(f"archiver retry must be a number of seconds >= 0: {retry}")
         self.url = url
         self.timeout = timeout
         self.retry = retry
@@ -84,8 +86,9 @@ class ArchiveFetcher:
     # -- what the frames call ---------------------------------------------------------------
 
     def want(self, source: str, t0: float, t1: float, columns: int) -> None:
-        """``[t0, t1)`` of ``source`` (POSIX s) should be held, at ``columns`` pixel columns;
-        starts a background fetch of what is missing. Never raises, never waits."""
+        """``[t0, t1)`` of ``source`` (POSIX s; ``t1`` where the IOC's own history of it
+        starts) should be held, for a plot ``columns`` pixels wide; starts a background fetch
+        of what is missing (within a column's time). Never raises, never waits."""
         try:
             if self.url is None or self._closed or not (math.isfinite(t0) and
                                                         math.isfinite(t1) and t1 > t0):
