@@ -219,6 +219,8 @@ class ChartIOC(LiteralPrefixGroup):
         names = source_list(new)
         await self.sources.check(names)
         await self.sources.watch(names)
+        if self.archive is not None:
+            self.archive.retain(names)
         return await self._put_setting(instance, new)
 
     async def _use_axis(self, name: str) -> None:
