@@ -142,6 +142,8 @@ def test_malformed_sample_names_file_line_and_reason(sample, line, reason):
      "</databrowser>", 2, "<axis> 'x' is not an axis index"),
     ("a.plt", "<databrowser>\n<scroll>false</scroll>\n<start>2024-05-01 10:00</start>\n"
      "<end>yesterday</end></databrowser>", 4, "<end> 'yesterday' is not a time"),
+    ("a.plt", "<databrowser><scroll>false</scroll>\n<start>2024-05-01T10:00+02:00</start>\n"
+     "<end>2024-05-01 12:00</end></databrowser>", 3, "<start> and <end> mix times with"),
     ("a.plt", "<!DOCTYPE d [\n<!ENTITY a 'aaaaaaaa'>\n<!ENTITY b '&a;&a;&a;&a;'>\n]>\n"
      "<databrowser><title>&b;</title></databrowser>", 2, "entity declarations are not "
      "allowed"),
@@ -150,6 +152,7 @@ def test_malformed_sample_names_file_line_and_reason(sample, line, reason):
     ("a.toml", "[chart]\nsources = ['A', 'B']\n", 2, "sources: ['A', 'B'] is not a text"),
     ("a.toml", "[chart]\nwidth = 4096\nheight = 4096\n", 3, "size 4096x4096 exceeds"),
     ("a.toml", "version = 2\n", 1, "version 2: written by a newer pvchart"),
+    ("a.toml", "version = 1\nchart.rate = 100\n", 2, "rate: 100 Hz outside 0.1..60"),
     ("a.toml", "version = 1\n\n[T9]\nlabel = 'x'\n", 3, "unknown key 'T9'"),
     ("a.toml", "[T2]\nlabel = 'a label far longer than thirty-nine bytes'\n", 2,
      "T2:label: text longer than 39 bytes"),
@@ -180,6 +183,13 @@ def test_missing_unknown_oversize_and_directory_files_are_clear_errors(tmp_path)
         with pytest.raises(ChartFileError) as caught:
             load_chart(path)
         assert str(caught.value).startswith(f"{path}: {reason}")
+
+
+def test_many_keys_still_give_the_line_of_the_first_bad_one(tmp_path):
+    keys = "".join(f"key{n} = {n}\n" for n in range(60000))
+    path = write(tmp_path, "many.toml", f"[chart]\nrate = 5\n{keys}")
+    with pytest.raises(ChartFileError, match=r"many.toml:3: key0: not a chart setting"):
+        load_chart(path)
 
 
 def test_striptool_file_in_latin1_loads(tmp_path):

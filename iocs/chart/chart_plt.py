@@ -135,8 +135,11 @@ def _plt_window(root: _Element, out: Imported) -> None:
             out.note("<start> now: no time span, the window stays")
             return
     else:
-        begin, finish = _timestamp(start), _timestamp(end)
-        seconds = (finish - begin).total_seconds()
+        try:
+            seconds = (_timestamp(end) - _timestamp(start)).total_seconds()
+        except TypeError:                 # one with a time zone, one without
+            raise FormatError(end.line, "<start> and <end> mix times with and without a time "
+                                        "zone") from None
         if seconds <= 0:
             raise FormatError(end.line, f"<end> {end.text.strip()} is not after <start>")
         out.note(f"absolute time range {start.text.strip()} .. {end.text.strip()}: shown as a "
@@ -167,9 +170,9 @@ def _plt_pv(pv: _Element, axes: List[_Element], names: List[Tuple[str, int]],
     where = pv if pv.value("min") and pv.value("max") else axis
     low = parse_number(where.value("min") or "0.0", where.line, "<min>")
     high = parse_number(where.value("max") or "10.0", where.line, "<max>")
-    for flag, name in (("autoscale", "autoscale"), ("log_scale", "log")):
+    for flag, setting in (("autoscale", "autoscale"), ("log_scale", "log")):
         on = "true" in ((pv.value(flag) or "").lower(), (axis.value(flag) or "").lower())
-        out.add(trace, name, "On" if on else "Off", axis.line)
+        out.add(trace, setting, "On" if on else "Off", axis.line)
     out.add(trace, "ymin", min(low, high), where.line)
     out.add(trace, "ymax", max(low, high), where.line)
     for archive in (c for c in pv.children if c.tag == "archive"):
@@ -217,7 +220,7 @@ def _timestamp(element: _Element) -> datetime:
                                         "'2024-05-01 10:00:00.000'") from None
 
 
-
+# ---- relative times -------------------------------------------------------------------------
 #: TimeParser's unit words (months as 30 days, years as 365: the Data Browser counts calendar
 #: months and years from now).
 _SECONDS_PER: Dict[str, float] = {

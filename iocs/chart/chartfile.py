@@ -19,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import tomllib  # the standard library's from Python 3.11 (ruff's target is 3.9)
 
@@ -132,8 +132,9 @@ def _read_own(text: str, kind: str) -> Imported:
     if not isinstance(data, dict):
         raise FormatError(1, "the top level is not an object")
     out = Imported()
+    lines = _key_lines(text)
     for key, value in data.items():
-        line = _key_line(text, None, key)
+        line = lines.get((None, key))
         if key == "version":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise FormatError(line, f"version {value!r} is not a whole number")
@@ -148,7 +149,7 @@ def _read_own(text: str, kind: str) -> Imported:
             if not isinstance(value, dict):
                 raise FormatError(line, f"{key} is not a table")
             for name, setting in value.items():
-                out.add(key, name, setting, _key_line(text, key, name) or line)
+                out.add(key, name, setting, lines.get((key, name), line))
         else:
             raise FormatError(line, f"unknown key {key!r} (expected version, title, chart, "
                                     f"{TRACE_NAMES[0]}..{TRACE_NAMES[-1]})")
@@ -163,23 +164,27 @@ def _toml_error(message: str, text: str) -> tuple:
     return max(1, len(text.splitlines())), f"not valid TOML: {message}"
 
 
-def _key_line(text: str, table: Optional[str], key: str) -> Optional[int]:
-    """The line setting ``key`` (inside ``table``), as far as a line scan can tell."""
-    lines = text.splitlines()
-    start = 0
-    if table is not None:
-        start = next((i for i, line in enumerate(lines) if _opens(table, line)), 0)
-    pattern = re.compile(r'(^|[\s{,.])"?' + re.escape(key) + r'"?\s*[=:]')
-    for number in range(start, len(lines)):
-        if pattern.search(lines[number]) or (table is None and _opens(key, lines[number])):
-            return number + 1
-    return start + 1 if table is not None else None
+_TABLE = re.compile(r'^\s*\[\s*"?([^"\]]+?)"?\s*\]')
+_ENTRY = re.compile(r'^[\s{,]*"?([^"=:\s{,]+)"?\s*[=:]\s*(\{)?')
 
 
-def _opens(table: str, line: str) -> bool:
-    """``line`` opens ``table``: ``[table]`` in TOML, ``"table": {`` in JSON."""
-    name = re.escape(table)
-    return re.match(r'^\s*(\[\s*"?' + name + r'"?\s*\]|"' + name + r'"\s*:)', line) is not None
+def _key_lines(text: str) -> Dict[Tuple[Optional[str], str], int]:
+    """(table or None, key) -> the line that sets it, as far as one line scan can tell (a
+    ``[table]``, a JSON ``"table": {`` or a ``key =``/``"key":`` at the start of a line)."""
+    lines: Dict[Tuple[Optional[str], str], int] = {}
+    table: Optional[str] = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(line)
+        entry = None if header else _ENTRY.match(line)
+        opened = header.group(1) if header else entry.group(1) if entry and entry.group(2) \
+            else None
+        if opened is not None:
+            table = opened
+            lines.setdefault((None, table), number)
+        elif entry:
+            first, dot, rest = entry.group(1).partition(".")
+            lines.setdefault((first, rest) if dot and table is None else (table, first), number)
+    return lines
 
 
 def _validate(path: Path, kind: str, imported: Imported) -> ChartFile:
