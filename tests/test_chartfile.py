@@ -29,7 +29,7 @@ pytestmark = pytest.mark.unit
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = int(os.environ.get("PVCHART_FUZZ_EXAMPLES", 100))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 WINDOW_MAX = CHART["window"].high
 
 

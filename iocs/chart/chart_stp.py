@@ -105,13 +105,14 @@ def _stp_curves(curves: Dict[int, Dict[str, Tuple[str, int]]],
         if index in colors:
             out.add(trace, "color", *colors[index])
         if "Comment" in attrs:
-            out.add(trace, "label", attrs.pop("Comment")[0], line, fit=True)
-        ranges = {k: parse_number(*attrs.pop(k), f"Strip.Curve.{index}.{k}")
+            out.add(trace, "label", *attrs.pop("Comment"), fit=True)
+        ranges = {attrs[k][1]: parse_number(*attrs.pop(k), f"Strip.Curve.{index}.{k}")
                   for k in ("Min", "Max") if k in attrs}
         if len(ranges) == 2:
-            out.add(trace, "autoscale", "Off", line)
-            out.add(trace, "ymin", min(ranges.values()), line)
-            out.add(trace, "ymax", max(ranges.values()), line)
+            range_line = max(ranges)
+            out.add(trace, "autoscale", "Off", range_line)
+            out.add(trace, "ymin", min(ranges.values()), range_line)
+            out.add(trace, "ymax", max(ranges.values()), range_line)
         if "Scale" in attrs:
             scale, scale_line = attrs.pop("Scale")
             if scale not in ("0", "1"):
