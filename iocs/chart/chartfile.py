@@ -32,7 +32,7 @@ from .settings import CHART, MAX_SOURCES, TRACE, check_size
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ChartFile", "ChartFileError", "load_chart", "save_chart", "chart_toml",
+__all__ = ["ChartFile", "ChartFileError", "load_chart", "save_chart", "chart_toml", "toml_value",
            "save_target", "KINDS", "FORMAT_VERSION"]
 
 #: File name extensions and the kind of file each is.
