@@ -1,0 +1,134 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<databrowser>
+  <title>RF cavity 2</title>
+  <save_changes>false</save_changes>
+  <show_legend>true</show_legend>
+  <grid>true</grid>
+  <update_period>2.0</update_period>
+  <scroll_step>5</scroll_step>
+  <scroll>true</scroll>
+  <start>-2 hours -30 minutes</start>
+  <end>now</end>
+  <archive_rescale>STAGGER</archive_rescale>
+  <foreground>
+    <red>0</red>
+    <green>0</green>
+    <blue>0</blue>
+  </foreground>
+  <background>
+    <red>255</red>
+    <green>255</green>
+    <blue>255</blue>
+  </background>
+  <title_font>Liberation Sans|20|1</title_font>
+  <label_font>Liberation Sans|14|1</label_font>
+  <scale_font>Liberation Sans|12|0</scale_font>
+  <legend_font>Liberation Sans|14|0</legend_font>
+  <axes>
+    <axis>
+      <visible>true</visible>
+      <name>Power [kW]</name>
+      <use_axis_name>true</use_axis_name>
+      <use_trace_names>false</use_trace_names>
+      <right>false</right>
+      <color>
+        <red>0</red>
+        <green>0</green>
+        <blue>0</blue>
+      </color>
+      <min>0.0</min>
+      <max>50.0</max>
+      <grid>false</grid>
+      <autoscale>false</autoscale>
+      <log_scale>false</log_scale>
+    </axis>
+    <axis>
+      <visible>true</visible>
+      <name>Vacuum</name>
+      <use_axis_name>false</use_axis_name>
+      <use_trace_names>true</use_trace_names>
+      <right>true</right>
+      <min>1.0E-10</min>
+      <max>1.0E-6</max>
+      <grid>false</grid>
+      <autoscale>true</autoscale>
+      <log_scale>true</log_scale>
+    </axis>
+  </axes>
+  <annotations>
+  </annotations>
+  <pvlist>
+    <pv>
+      <display_name>Forward power</display_name>
+      <visible>true</visible>
+      <name>SR:RF2:FWD</name>
+      <axis>0</axis>
+      <color>
+        <red>230</red>
+        <green>159</green>
+        <blue>0</blue>
+      </color>
+      <trace_type>AREA</trace_type>
+      <linewidth>2</linewidth>
+      <line_style>SOLID</line_style>
+      <point_type>NONE</point_type>
+      <point_size>2</point_size>
+      <waveform_index>0</waveform_index>
+      <period>0.0</period>
+      <ring_size>5000</ring_size>
+      <request>OPTIMIZED</request>
+      <archive>
+        <name>Accelerator</name>
+        <url>pbraw://archiver.example.org:17668/retrieval</url>
+        <key>1</key>
+      </archive>
+    </pv>
+    <pv>
+      <display_name>SR:RF2:REV</display_name>
+      <visible>false</visible>
+      <name>SR:RF2:REV</name>
+      <axis>0</axis>
+      <color>
+        <red>0</red>
+        <green>114</green>
+        <blue>178</blue>
+      </color>
+      <trace_type>SINGLE_LINE</trace_type>
+      <linewidth>2</linewidth>
+      <waveform_index>0</waveform_index>
+      <period>1.0</period>
+      <archive>
+        <name>Accelerator</name>
+        <url>pbraw://archiver.example.org:17668/retrieval</url>
+        <key>1</key>
+      </archive>
+    </pv>
+    <pv>
+      <display_name>Cavity vacuum &amp; "coupler"</display_name>
+      <visible>true</visible>
+      <name>SR:RF2:VAC</name>
+      <axis>1</axis>
+      <color>
+        <red>0</red>
+        <green>158</green>
+        <blue>115</blue>
+      </color>
+      <trace_type>AREA</trace_type>
+    </pv>
+    <formula>
+      <display_name>Reflection ratio</display_name>
+      <visible>true</visible>
+      <name>ratio</name>
+      <axis>0</axis>
+      <formula>x2/x1</formula>
+      <input>
+        <pv>SR:RF2:FWD</pv>
+        <name>x1</name>
+      </input>
+      <input>
+        <pv>SR:RF2:REV</pv>
+        <name>x2</name>
+      </input>
+    </formula>
+  </pvlist>
+</databrowser>
