@@ -46,7 +46,7 @@ class Changes:
                 raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
             try:
                 await asyncio.wait_for(self.event.wait(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return condition()
 

@@ -233,7 +233,7 @@ class ArchiveFetcher:
                     body += chunk
                     if len(body) > MAX_ANSWER_BYTES:
                         raise _Failure("archiver answer too large")
-        except asyncio.TimeoutError as ex:
+        except TimeoutError as ex:
             raise _Failure(f"archiver timed out after {self.timeout:g} s") from ex
         except aiohttp.ClientConnectorError as ex:
             raise _Failure("archiver unreachable") from ex

@@ -17,11 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tomllib  # the standard library's from Python 3.11 (ruff's target is 3.9)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-
-import tomllib  # the standard library's from Python 3.11 (ruff's target is 3.9)
 
 from ..common.autosave import autosave_path, write_atomically
 from ..common.settings import Setting, SettingsTable

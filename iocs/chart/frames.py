@@ -84,7 +84,7 @@ class FrameLoop:
             if due > now:
                 try:
                     await asyncio.wait_for(self._wake.wait(), due - now)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 else:                              # frames stay WAKE_DELAY apart
                     await asyncio.sleep(max(0.0, last_start + WAKE_DELAY - time.monotonic()))

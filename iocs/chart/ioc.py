@@ -22,8 +22,8 @@ from ..common.iocmain import ioc_parser, prepare, serve
 from ..common.names import DEFAULT_AXIS, DEFAULT_CHART, DEFAULT_PREFIX, PRESETS_GROUP
 from ..common.names import chart_prefix as chart_pvs
 from ..common.settings import SettingsTable
-from .chartfile import ChartFile, ChartFileError, load_chart, save_chart, save_target
 from .chart import ChartIOC
+from .chartfile import ChartFile, ChartFileError, load_chart, save_chart, save_target
 from .presets import PresetsGroup
 from .settings import CHART, IOC_OPTIONS, PRESETS, TRACE, archiver_default, check_size
 

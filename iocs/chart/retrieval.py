@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
@@ -170,7 +170,7 @@ def _ms(t: float, up: bool) -> int:
 
 def iso_utc(ms: int) -> str:
     """Milliseconds since the epoch as the Appliance's ISO 8601 form, ``...T08:00:00.000Z``."""
-    whole = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
+    whole = datetime.fromtimestamp(ms // 1000, tz=UTC)
     return whole.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
 
 

@@ -7,7 +7,6 @@ accepted only if some IOC answers for it within :data:`SEARCH_TIMEOUT`.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Callable, Dict, Optional, Sequence, Tuple
@@ -57,7 +56,7 @@ class SourceSet:
             (pv,) = await self.context.get_pvs(name)
             try:
                 await pv.wait_for_search(timeout=SEARCH_TIMEOUT)
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 raise ValueError(f"unknown PV {name!r}: no IOC answered within "
                                  f"{SEARCH_TIMEOUT:g} s") from None
 

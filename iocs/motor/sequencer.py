@@ -138,7 +138,7 @@ class MotionSequencer:
         if seconds > 0:
             try:
                 await asyncio.wait_for(self._wake.wait(), seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _speed(self, velo: float) -> float:

@@ -58,7 +58,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -192,7 +192,7 @@ def _when(text: Optional[str], default: float) -> float:
     when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
-    return when.astimezone(timezone.utc).timestamp()
+    return when.astimezone(UTC).timestamp()
 
 
 class TestAppliance:
