@@ -8,6 +8,7 @@ option given with a new value since then, wins over what was saved.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
 import sys
@@ -45,7 +46,7 @@ def default_sources(prefix: str) -> str:
 def build_parser() -> Tuple[Any, Any]:
     """The ``chart-ioc`` command line: (parser, split_args)."""
     parser, split_args = ioc_parser("chart-ioc", DESCRIPTION, OPTIONS)
-    parser.add_argument("--chart", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--chart", type=_chart_file, default=None, metavar="FILE",
                         help="chart file to start from: .toml/.json (pvchart's own), .stp "
                              "(StripTool) or .plt (Phoebus Data Browser); options given "
                              "here win (default: none)")
@@ -54,6 +55,14 @@ def build_parser() -> Tuple[Any, Any]:
                              f"<prefix>{DEFAULT_AXIS} for the chart named {DEFAULT_CHART}; "
                              "other charts serve them only when given one)")
     return parser, split_args
+
+
+def _chart_file(text: str) -> ChartFile:
+    """``--chart``'s value: the file, loaded (an unreadable one is a usage error)."""
+    try:
+        return load_chart(Path(text))
+    except ChartFileError as ex:
+        raise argparse.ArgumentTypeError(str(ex)) from None
 
 
 def presets_prefix(prefix: str, name: str) -> str:
@@ -119,19 +128,15 @@ def main(argv: Optional[List[str]] = None) -> None:
         except ValueError as ex:
             parser.error(f"$PVCHART_ARCHIVER: {ex}")
     name = cli["name"]
-    chart_file: Optional[ChartFile] = None
-    if args.chart is not None:
-        try:
-            chart_file = load_chart(args.chart)
-        except ChartFileError as ex:
-            parser.error(str(ex))
+    chart_file: Optional[ChartFile] = args.chart
+    chart_path = chart_file.path if chart_file is not None else None
     given = given_options(argv)
     kind = "chart" if name == DEFAULT_CHART else f"chart-{name}"
     autosave = (AutosaveFile(autosave_path(args.autosave_dir, prefix, kind))
                 if args.autosave_dir is not None else None)
     saved = autosave.load() if autosave is not None else {}
     last_start = _section(saved, "_start")
-    digest = _digest(args.chart)
+    digest = _digest(chart_path)
     file_changed = chart_file is not None and last_start.get("file") != digest
     common = dict(cli=cli, given=given, last_start=last_start, file_changed=file_changed)
     chart_values = starting_values(CHART, saved=_section(saved, "chart"),
@@ -168,8 +173,8 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     if autosave is not None:
         chart.autosaver = Autosaver(autosave, collect, on_result=chart.autosave_result)
-    target = save_target(args.chart, args.autosave_dir, f"{prefix}{name}") \
-        if (args.chart is not None or args.autosave_dir is not None) else None
+    target = save_target(chart_path, args.autosave_dir, f"{prefix}{name}") \
+        if (chart_path is not None or args.autosave_dir is not None) else None
     if target is not None:
         async def save() -> str:
             settings = chart.all_settings()
@@ -181,8 +186,8 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     async def restore() -> None:
         await chart.restore()
-        if args.chart is not None:
-            await chart.file.write(str(args.chart.resolve()), verify_value=False)
+        if chart_path is not None:
+            await chart.file.write(str(chart_path.resolve()), verify_value=False)
         if presets is not None:
             await presets.restore()
         chart.request_save()             # records this start's command line and file
