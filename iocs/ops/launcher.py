@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -258,7 +259,7 @@ class Launcher:
         waits = [(i.name, i.ready_pv(self.prefix)) for i in instances]
         with self._client_environment():
             for name, pv in waits:
-                if pv is not None and not wait_for(lambda pv=pv: _answers(pv), timeout, 0.2):
+                if pv is not None and not wait_for(partial(_answers, pv), timeout, 0.2):
                     raise LauncherError(f"{name} IOC does not answer {pv}; see "
                                         f"{self.path(name, 'log')}")
 
