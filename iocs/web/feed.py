@@ -3,8 +3,10 @@
 Each update is kept as the latest raw image (older ones not yet encoded are dropped). While
 browsers watch, every new frame is decoded and encoded as PNG once, in a worker thread, and
 kept as :attr:`ImageFeed.latest`; the snapshot (``.png``) and thumbnails encode on demand, once
-per frame too. A chart IOC that goes away makes the feed disconnected; p4p reconnects by itself
-and the IOC's current frame arrives first.
+per frame too. A chart IOC that goes away makes the feed disconnected. p4p would find it again
+only after the server's next beacon (which pvxs rate-limits), so while disconnected the feed
+subscribes anew now and then (as the display's PVImage does): the client then searches at
+once, and the IOC's current frame arrives first.
 """
 from __future__ import annotations
 
@@ -13,14 +15,24 @@ import logging
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 from .images import RawImage, decode, encode_png, frame_message, raw_image
 from .state import ImageStatus
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EncodedFrame", "ImageFeed"]
+__all__ = ["EncodedFrame", "ImageFeed", "resubscribe_delay"]
+
+#: Seconds between new subscriptions while disconnected: this, doubling every third try...
+RESUBSCRIBE = 1.0
+#: ... up to this.
+RESUBSCRIBE_MAX = 10.0
+
+
+def resubscribe_delay(attempt: int) -> float:
+    """Seconds before new subscription number ``attempt`` (0, 1, ...) of one disconnection."""
+    return min(RESUBSCRIBE * 2 ** (attempt // 3), RESUBSCRIBE_MAX)
 
 
 @dataclass(frozen=True)
@@ -57,19 +69,38 @@ class ImageFeed:
         self._lock = asyncio.Lock()
         self._arrived = asyncio.Event()
         self._sub: Any = None
-        self._task: Optional[asyncio.Task] = None
+        self._context: Any = None
+        self._tasks: List[asyncio.Task] = []
 
     def start(self, context: Any) -> None:
         """Monitor the PV through ``context`` (a p4p asyncio Context)."""
-        self._sub = context.monitor(self.name, self._update, notify_disconnect=True)
-        self._task = asyncio.get_running_loop().create_task(self._encode_loop())
+        self._context = context
+        self._subscribe()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._encode_loop()),
+                       loop.create_task(self._resubscribe_loop())]
+
+    def _subscribe(self) -> None:
+        if self._sub is not None:
+            self._sub.close()
+        self._sub = self._context.monitor(self.name, self._update, notify_disconnect=True)
 
     async def stop(self) -> None:
         if self._sub is not None:
             self._sub.close()
             self._sub = None
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+
+    async def _resubscribe_loop(self) -> None:
+        attempt = 0
+        while True:
+            await asyncio.sleep(resubscribe_delay(attempt))
+            if self.connected:
+                attempt = 0
+            else:
+                self._subscribe()
+                attempt += 1
 
     def status(self) -> ImageStatus:
         return {"pv": self.name, "connected": self.connected, "error": self.error}
@@ -79,8 +110,8 @@ class ImageFeed:
         if isinstance(value, Exception):
             if self.connected:
                 logger.info("%s disconnected (%s)", self.name, type(value).__name__)
-            self.connected = False
-            self.on_change()
+                self.connected = False
+                self.on_change()
             return
         if not self.connected:
             logger.info("%s connected", self.name)
