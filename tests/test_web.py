@@ -125,8 +125,9 @@ def test_the_page_shows_sources_and_their_state(chart, web, browser, prefix):
     wait_until(lambda: page_value(browser, "document.querySelectorAll('#traces tbody tr')"
                                   ".length") == 2, PAGE_TIMEOUT, "two trace rows")
     rows = page_value(browser, """[...document.querySelectorAll('#traces tbody tr')].map(
-        (r) => [...r.cells].map((c) => c.textContent))""")
-    assert [r[2] for r in rows] == [f"{prefix}motor.RBV", f"{prefix}motor.VAL"]
+        (r) => [r.dataset.source, ...[...r.cells].map((c) => c.textContent)])""")
+    assert [r[0] for r in rows] == [f"{prefix}motor.RBV", f"{prefix}motor.VAL"]
+    assert [r[2] for r in rows] == [f"{prefix}motor.RBV", f"{prefix}motor.VAL"]   # labels
     assert [r[3] for r in rows] == ["connected", "connected"]
     text = page_value(browser, "document.body.innerText")
     assert "2 of 2 sources connected" in text and "last 20 s" in text

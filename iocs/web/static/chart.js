@@ -113,7 +113,7 @@
   function showTraces() {
     const table = $('traces');
     const head = table.tHead.rows[0];
-    while (head.cells.length > 4) head.deleteCell(4);
+    while (head.cells.length > 3) head.deleteCell(3);
     for (const key of state.readouts) {
       const th = document.createElement('th');
       th.textContent = key;
@@ -125,12 +125,20 @@
       const row = rows.insertRow();
       row.dataset.source = trace.source;
       cell(row, String(trace.n));
-      const label = cell(row, trace.label, 'label');
+      const label = cell(row, '', 'trace');
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
       swatch.style.background = /^#[0-9a-fA-F]{6}$/.test(trace.color) ? trace.color : '#888';
-      label.prepend(swatch);
-      cell(row, trace.source, 'source');
+      const text = document.createElement('span');
+      text.className = 'label';
+      text.textContent = trace.label;
+      label.append(swatch, text);
+      if (trace.label !== trace.source) {
+        const source = document.createElement('span');
+        source.className = 'source';
+        source.textContent = trace.source;
+        label.append(source);
+      }
       const known = trace.connected !== null && trace.connected !== undefined;
       cell(row, known ? (trace.connected ? 'connected' : 'disconnected') : 'unknown',
            known ? (trace.connected ? 'ok' : 'bad') : '');
