@@ -205,6 +205,8 @@ def test_the_defaults_are_loopback_port_8080_read_only():
     (["--port", "65536"], "outside 1..65535"), (["--port", "1.5"], "not a whole number"),
     (["--bind", "localhost"], "not an IP address"), (["--charts", "chart:x"], "not a chart"),
     (["--charts", ",".join(f"c{i}" for i in range(40))], "at most 32"),
+    (["--charts", "a,a"], "listed twice"), (["--charts", ""], "no chart named"),
+    (["--port", "http"], "not a number"), (["--prefix", "A B:"], "not a PV prefix"),
     (["--allow-write"], "unrecognized"),
 ])
 def test_bad_options_are_usage_errors(argv, text, capsys):
