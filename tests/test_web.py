@@ -116,6 +116,8 @@ def test_the_page_paints_the_chart_ioc_frame_and_the_snapshot_is_that_frame(
     assert headers["X-Unique-Id"] == str(uid)
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(body)).convert("RGB")), frame)
     assert browser.title == "chart - pvchart"
+    assert "default-src 'self'" in http(f"{web.url}chart/chart")[1]["Content-Security-Policy"]
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     put(chart + "freeze", "Off")
     held = frames(browser)
     wait_until(lambda: frames(browser) > held, PAGE_TIMEOUT, "frames again after freeze Off")

@@ -100,7 +100,10 @@
     const image = state.image;
     showImageLink(image.connected, image.connected ? '' :
       'DISCONNECTED: ' + image.pv + ' does not answer; the picture is the last one received');
-    if (image.error) $('overlay').textContent = image.error;
+    if (image.error) {
+      $('overlay').textContent = image.error;
+      $('overlay').hidden = false;
+    }
     $('range').textContent = state.range ? 'Time range: ' + state.range : '';
     $('status').textContent = state.settings.status || '';
     const archiver = state.settings.archiverStatus;
