@@ -28,6 +28,7 @@ from ..common.names import (
     LOCAL_REPEATER_PORT,
     SITE_CA_PORT,
     SITE_REPEATER_PORT,
+    WEB_PORT,
 )
 from .instances import DEFAULT_INSTANCES, Instance, parse_instance
 from .processes import udp_port_in_use, wait_for
@@ -42,7 +43,7 @@ __all__ = ["Launcher", "LOCAL_PORTS", "LOCAL_REPEATER_PORT", "LauncherError",
 LOCAL_PORTS = {name: IocPorts(port, *LOCAL_PVA_PORTS.get(name, (0, 0)))
                for name, port in LOCAL_CA_PORTS.items()}
 #: pvchart-web's HTTP port unless told otherwise.
-DEFAULT_WEB_PORT = 8080
+DEFAULT_WEB_PORT = WEB_PORT
 
 
 class LauncherError(RuntimeError):

@@ -162,7 +162,7 @@ class ChartPVs:
         (pv,) = await self.context.get_pvs(self.prefix + suffix, timeout=READ_TIMEOUT)
         try:
             return await pv.read(timeout=READ_TIMEOUT)
-        except (ca.CaprotoTimeoutError, asyncio.TimeoutError, TimeoutError):
+        except (ca.CaprotoTimeoutError, TimeoutError):
             raise ConnectionError(f"{self.prefix}{suffix} does not answer") from None
 
     async def read_data(self) -> List[Series]:

@@ -206,7 +206,7 @@ async def write(request: web.Request) -> web.Response:
         raise web.HTTPServiceUnavailable(text=str(ex)) from None
     except RemoteWriteError as ex:
         raise web.HTTPConflict(text=f"{chart.prefix}{pv} refused: {ex}") from None
-    except (ca.CaprotoTimeoutError, asyncio.TimeoutError, TimeoutError):
+    except (ca.CaprotoTimeoutError, TimeoutError):
         raise web.HTTPGatewayTimeout(text=f"{chart.prefix}{pv}: no answer") from None
     return web.json_response({"pv": chart.prefix + pv, "value": value})
 

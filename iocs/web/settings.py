@@ -12,14 +12,14 @@ import re
 from typing import List
 
 from ..common.caenv import LOOPBACK
-from ..common.names import DEFAULT_CHART, DEFAULT_PREFIX
+from ..common.names import DEFAULT_CHART, DEFAULT_PREFIX, WEB_PORT
 from ..common.settings import Setting, SettingsTable
 
 __all__ = ["OPTIONS", "DEFAULT_PORT", "parse_charts", "chart_names", "check_address",
            "check_prefix", "build_parser"]
 
 #: The HTTP port unless ``--port`` says otherwise.
-DEFAULT_PORT = 8080
+DEFAULT_PORT = WEB_PORT
 #: Charts one process serves at most.
 MAX_CHARTS = 32
 _CHART_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
