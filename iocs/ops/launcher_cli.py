@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     for table in _tables().values():
         table.add_arguments(ioc, forward=True)
     ioc.add_argument("--chart", dest="chart_file", default=argparse.SUPPRESS, metavar="FILE",
-                     help="charts: chart file to start from (.toml/.json, .stp, .plt)")
+                     help="charts: chart file to start from (.toml/.json, .stp, .plt; "
+                          "default: none)")
     ioc.add_argument("--motor", dest="motor_record", default=argparse.SUPPRESS,
                      help="chart: motor record of the named positions (default: "
                           "<prefix>motor)")
