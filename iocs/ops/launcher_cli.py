@@ -217,6 +217,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as ex:
         parser.error(str(ex))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("caproto").setLevel(logging.WARNING)   # not "Channel connected."
     try:
         if args.command == "start":
             instances = instances or parse_instances(DEFAULT_INSTANCES)
