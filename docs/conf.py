@@ -10,7 +10,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 project = "pvchart"
 author = "pvchart developers"
 import iocs  # noqa: E402
-
 from iocs.common import names  # noqa: E402
 
 release = iocs.__version__
