@@ -20,7 +20,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 from .netns import Host, Network, Subnet
 
@@ -98,13 +98,17 @@ class GatewaySite:
     def log(self, name: str) -> Any:
         return open(self.workdir / f"{name}.log", "wb")
 
-    def start_iocs(self, chart_args: tuple = ()) -> None:
-        """The motor IOC and the chart IOC (charting the motor) on host ``ioc``, site mode."""
-        for module, args in (("iocs.motor", ("--axes", "motor")),
-                             ("iocs.chart", chart_args)):
-            with self.log(module) as log:
-                self.ioc.popen([PY, "-m", module, "--prefix", self.prefix, *args],
-                               stdout=log, stderr=subprocess.STDOUT)
+    def start_ioc(self, name: str, args: Sequence[str]) -> subprocess.Popen:
+        """``python <args>`` on host ``ioc`` (site mode: the EPICS defaults), logged."""
+        with self.log(name) as log:
+            return self.ioc.popen([PY, *args], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+
+    def start_iocs(self, chart_args: Sequence[str] = ()) -> subprocess.Popen:
+        """The motor IOC and the chart IOC (charting the motor unless ``chart_args`` say
+        otherwise) on host ``ioc``; returns the chart IOC's process."""
+        self.start_ioc("motor", ["-m", "iocs.motor", "--prefix", self.prefix, "--axes", "motor"])
+        return self.start_ioc("chart", ["-m", "iocs.chart", "--prefix", self.prefix,
+                                        *chart_args])
 
     def start_setpoints(self, *names: str) -> None:
         """Writable PVA PVs (:mod:`tests.support.pva_setpoint`) on host ``pvs``."""
