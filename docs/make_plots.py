@@ -182,13 +182,19 @@ def scale(d: Dict[str, Any], out: Path) -> str:
     plt.close(fig)
     rows = [[r["transport"], r["consoles"], r["processes"], f"{100 * r['ioc_cpu']:.1f} %",
              "", f"{100 * r['console_cpu']:.0f} %",
-             f"{r['fps_min']:.2f} / {r['fps_median']:.2f}"] for r in fanout]
+             f"{r['fps_min']:.2f} / {r['fps_median']:.2f}", ""] for r in fanout]
     rows += [[f"pva-lz4 {r['path']}", r["consoles"], r["processes"],
               f"{100 * r['ioc_cpu']:.1f} %", f"{100 * r['gateway_cpu']:.1f} %",
-              f"{100 * r['console_cpu']:.0f} %", f"{r['fps_min']:.2f} / {r['fps_median']:.2f}"]
-             for r in gateway]
+              f"{100 * r['console_cpu']:.0f} %", f"{r['fps_min']:.2f} / {r['fps_median']:.2f}",
+              f"{r['reference_fps']:.2f}"] for r in gateway]
     table = _table(["path", "consoles", "processes", "chart IOC", "pvagw", "consoles CPU",
-                    "fps min / median"], rows)
+                    "fps min / median", "IOC served"], rows)
+    frame = d["fanout"]["frame"]
+    loads = [x for r in fanout + gateway for x in r["load"]]
+    table += (f"\nA frame: {frame['raw_bytes']:,} bytes, {frame['lz4_bytes']:,} with LZ4 "
+              f"(encoding {frame['encode_ms']:.1f} ms); rendered in {frame['render_ms']:.0f} ms "
+              f"(wall time). Load average during the spans {min(loads):.1f} .. "
+              f"{max(loads):.1f} (2 cores).\n")
     eight = d.get("eight_charts")
     if eight:
         table += "\n" + _table(
