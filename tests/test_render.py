@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iocs.chart.history import History, Samples, TimeSeries
-from iocs.chart.layout import CURSOR_COLOR, NOTE_COLOR
+from iocs.chart.layout import CURSOR_COLOR, NOTE_COLOR, plan_areas
 from iocs.chart.plotdata import (
     ALARM_COLORS,
     PALETTE,
@@ -392,6 +392,33 @@ def test_xy_stacked_gives_a_panel_per_y_trace():
                     trace("B", t, t)], mode="XY"))
     assert [p.members for p in r.panels] == [[1], [2]]
     assert all(p.kind == "xy" for p in r.panels)
+
+
+def test_xy_without_a_y_or_with_a_waveform_x_says_so():
+    r = ChartRenderer(640, 480)
+    t = np.linspace(-10, 0, 50)
+    grey = ChartRenderer.color_of(NOTE_COLOR)
+    corner = (slice(0, 14), slice(300, 640))
+    for traces in ([trace("X", t, t)], [trace("W", t + 10, t, array=True), trace("Y", t, t)],
+                   []):
+        img = r.render(scene(traces, mode="XY"))
+        assert near(img[corner], grey, 50).sum() > 30
+        assert all(not p.members for p in r.panels)
+
+
+def test_areas_follow_the_layout_and_the_mode():
+    t = np.linspace(-10, 0, 5)
+    traces = [trace("A", t, t, units="mm"), trace("B", t, t, units="V"),
+              trace("W", t + 10, t, array=True), trace("C", t, t, units="mm")]
+    assert [(a.kind, a.groups, a.arrangement) for a in plan_areas(traces, "Overlay", "Time")] \
+        == [("time", ((0, 3), (1,)), "axes"), ("array", ((2,),), "single")]
+    assert [(a.kind, a.groups) for a in plan_areas(traces, "Stacked", "Time")] == [
+        ("time", ((0,),)), ("time", ((1,),)), ("time", ((3,),)), ("array", ((2,),))]
+    stagger = plan_areas(traces, "Stagger", "Time")[0]
+    assert (stagger.groups, stagger.arrangement) == (((0,), (1,), (3,)), "bands")
+    assert [(a.kind, a.groups) for a in plan_areas(traces, "Stacked", "XY")] == [
+        ("xy", ((1,),)), ("xy", ((3,),))]               # trace 1 is X; waveforms left out
+    assert [(a.kind, a.groups) for a in plan_areas([], "Stacked", "Time")] == [("time", ((),))]
 
 
 # ---- robustness -------------------------------------------------------------------------------
