@@ -145,7 +145,7 @@ class ChartRenderer:
             artist.draw(renderer)
         patches = []
         for artist in artists:
-            box = Bbox.intersection(artist.get_window_extent(renderer).padded(2),
+            box = Bbox.intersection(artist.get_window_extent(renderer).padded(4),
                                     self.figure.bbox)
             if box is not None:
                 patches.append(self.canvas.copy_from_bbox(box))
