@@ -145,7 +145,7 @@ class ChartRenderer:
             artist.draw(renderer)
         patches = []
         for artist in artists:
-            box = Bbox.intersection(artist.get_window_extent(renderer).padded(2),
+            box = Bbox.intersection(artist.get_window_extent(renderer).padded(4),
                                     self.figure.bbox)
             if box is not None:
                 patches.append(self.canvas.copy_from_bbox(box))
@@ -178,13 +178,11 @@ class ChartRenderer:
         times[-1].set_xlabel(axis_label(v.end, v.window, v.live), fontsize=7)
 
     def _pixels(self) -> np.ndarray:
+        """The canvas as RGB, or as grey (ITU-R 601 luma) for Mono: a new array."""
         rgba = np.asarray(self.canvas.buffer_rgba())
-        if self.mode == "Mono":
-            weights = np.array([77, 150, 29], dtype=np.uint16)
-            return ((rgba[..., :3] @ weights) >> 8).astype(np.uint8)
-        rgb = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0,
-                               1).convert("RGB")                 # faster than numpy's copy
-        return np.array(rgb)
+        image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA",
+                                 0, 1)                # Pillow converts faster than numpy
+        return np.array(image.convert("L" if self.mode == "Mono" else "RGB"))
 
     # ---- for tests and tools ----------------------------------------------------------------
     def pixel_of(self, panel: int, x: float, y: float) -> Tuple[int, int]:

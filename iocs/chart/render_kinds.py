@@ -189,9 +189,9 @@ def _newest_per_cell(panel: Panel, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     older points there are hidden under it (and cost a marker each)."""
     px = panel.ax.transData.transform(np.column_stack((x, y)))
     with np.errstate(invalid="ignore"):
-        cells = np.floor(px / CELL)
+        cells = np.clip(np.floor(px / CELL), -1, 2048)   # off the image: its edge cells
     ok = np.all(np.isfinite(cells), axis=1)
-    key = cells[:, 0] * 65536.0 + cells[:, 1]
+    key = cells[:, 0] * 4096.0 + cells[:, 1]
     key[~ok] = np.nan
     _, last = np.unique(key[::-1], return_index=True)
     keep = len(x) - 1 - last
