@@ -1,6 +1,8 @@
 """What no strip chart draws yet, through the chart IOC: alarm limits read from the sources'
 CA metadata (and followed when they change), X-Y correlation, a waveform against its X-axis PV,
 the Stagger layout; bad values refused or shown as a note; all of it autosaved."""
+import json
+
 import epics
 import numpy as np
 import pytest
@@ -139,7 +141,13 @@ def test_the_new_settings_survive_a_restart(start_ioc, motor_ioc, prefix, tmp_pa
                 "T1:xsource": f"{prefix}motor.RBV"}
     for name, value in settings.items():
         put(c + name, value)
-    wait_until(lambda: "saved" in caget_fresh(c + "autosave"), 10, "autosave")
+
+    def saved():
+        files = list((tmp_path / "autosave").glob("*.chart.json"))
+        kept = json.loads(files[0].read_text()) if files else {}
+        return kept.get("chart", {}).get("pairing") == 2.5 and \
+            kept.get("traces", {}).get("T1", {}).get("xsource") == f"{prefix}motor.RBV"
+    wait_until(saved, 10, "the settings in the autosave file")
     chart_ioc.restart()
     for name, value in settings.items():
         got = caget_fresh(c + name, as_string=True)

@@ -83,7 +83,7 @@ def test_a_fresh_chart_plots_archived_data_back_to_its_left_edge_without_a_seam(
     severities = caget_fresh(c + "T1:severity", timeout=5)
     assert 2 in severities                               # archived alarms are kept
     # one fetch per source for this range, whatever the frames and consoles did since
-    uid = caget_fresh(c + "UniqueId_RBV")
+    uid = wait_until(lambda: caget_fresh(c + "UniqueId_RBV"), 30, "the first frame")
     put(f"{prefix}motor.VAL", 0.5, timeout=30)           # live data: new frames
     wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 3, 30, "frames")
     assert sum(r.pv == f"{prefix}motor.RBV" for r in archive.requests) == 1
@@ -155,7 +155,7 @@ def test_an_archiver_that_fails_leaves_frames_flowing_and_says_why(start_ioc, mo
                     "garbage": "bad JSON", "unarchived": f"HTTP 404 for {prefix}motor.VAL"}
         wait_until(lambda: expected[mode] in caget_fresh(c + "archiverStatus"), 30,
                    f"the archiver status to say {expected[mode]!r}")
-        uid = caget_fresh(c + "UniqueId_RBV")
+        uid = wait_until(lambda: caget_fresh(c + "UniqueId_RBV"), 30, "the first frame")
         put(f"{prefix}motor.VAL", 1.0, timeout=30)       # something to draw meanwhile
         wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 5, 20,
                    "frames while the archiver fails")

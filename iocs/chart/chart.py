@@ -12,7 +12,9 @@ autosaved.
 :class:`ChartIOC` is the PV shell; it holds its parts: the history (:mod:`.history`), the
 sources (:mod:`.sources`), the time range (:mod:`.timerange`), the archiver client
 (:mod:`.archive`), the scene builder (:mod:`.scene`), the frame loop and image publisher
-(:mod:`.frames`). Each put goes to the handler its PV's name maps to in :attr:`ChartIOC.puts`.
+(:mod:`.frames`), the data loop (:mod:`.dataloop`); the time-range PVs are a SubGroup
+(:mod:`.rangepvs`), as are the traces' (:mod:`.traces`). Each put goes to the handler its PV's
+name maps to in :attr:`ChartIOC.puts`.
 """
 from __future__ import annotations
 
@@ -31,21 +33,18 @@ from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channe
 from ..common.names import AD_COLOR_MODES, AD_DATA_TYPES, MAX_PIXELS, PVA_IMAGE
 from ..common.tasks import TaskSet
 from .archive import ArchiveFetcher
+from .dataloop import DataLoop
 from .frames import FrameJob, FrameLoop, ImagePublisher
 from .history import History
+from .rangepvs import TimeRangeGroup
 from .scene import SceneBuilder, TraceSpec
 from .settings import CHART, check_size, source_list
 from .sources import SourceSet
-from .stats import statistics, value_at
-from .timerange import TimeRange, format_local_time, parse_local_time
 from .traces import TraceGroup
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ChartIOC", "DATA_PERIOD"]
-
-#: Seconds between refreshes of the data, statistics and time-range PVs.
-DATA_PERIOD = 0.5
+__all__ = ["ChartIOC"]
 
 Put = Callable[[Any, Any], Awaitable[Any]]
 
@@ -90,9 +89,6 @@ class ChartIOC(LiteralPrefixGroup):
                    dtype=str, max_length=1000, read_only=True)
     # ---- commands -------------------------------------------------------------------------
     clear = channel("clear", 0, "Write 1 to forget the history")
-    back = channel("back", 0, "Write 1: show the half span before (live turns Off)")
-    forward = channel("forward", 0, "Write 1: show the half span after (reaching the present: "
-                      "live On)")
     save = channel("save", 0, "Write 1: save the chart's settings to its chart file")
     # ---- settings (iocs.chart.settings.CHART) ---------------------------------------------
     sources = CHART["sources"].pvproperty().putter(_put)
@@ -105,11 +101,9 @@ class ChartIOC(LiteralPrefixGroup):
     mode = CHART["mode"].pvproperty().putter(_put)
     pairing = CHART["pairing"].pvproperty().putter(_put)
     freeze = CHART["freeze"].pvproperty().putter(_put)
-    live = CHART["live"].pvproperty().putter(_put)
-    end = CHART["end"].pvproperty().putter(_put)
-    endText = CHART["endText"].pvproperty().putter(_put)
-    cursor = CHART["cursor"].pvproperty().putter(_put)
     Compressor = CHART["Compressor"].pvproperty().putter(_put)
+    # ---- the time range: live, end, endText, cursor, back, forward ------------------------
+    timerange = SubGroup(TimeRangeGroup, prefix="")
     # ---- traces ---------------------------------------------------------------------------
     T1 = SubGroup(TraceGroup, prefix="T1:")
     T2 = SubGroup(TraceGroup, prefix="T2:")
@@ -131,7 +125,9 @@ class ChartIOC(LiteralPrefixGroup):
         self.on_save: Optional[Callable[[], Awaitable[str]]] = None   # chart:save's work
         self.history = History(source_list(self.initial["sources"]), retention)
         self.watcher = SourceSet(self.history, self.sources_changed)
-        self.range = TimeRange(window=self.initial["window"])
+        self.range = self.timerange.range
+        self.range.window = self.initial["window"]
+        self.timerange.on_change = self.settings_changed
         self.archive = (ArchiveFetcher(archiver, timeout=archiver_timeout,
                                        on_change=self.archive_changed)
                         if archiver else None)
@@ -143,15 +139,15 @@ class ChartIOC(LiteralPrefixGroup):
         self.image = ImagePublisher(self, lambda: self.Compressor.value, self.frames.executor)
         self.tasks = TaskSet(f"{prefix} chart")
         self._version = 0                   # settings, sources' state, archived data
-        self._published: Dict[int, Any] = {}
-        self.puts: Dict[str, Put] = {
+        self.data = DataLoop(self.history, self.builder, self.trace_groups(), self.timerange,
+                             columns=lambda: self.width.value, version=lambda: self._version,
+                             after=self._show_status)
+        self.puts: Dict[str, Put] = {       # the time range's: TimeRangeGroup
             "sources": self._put_sources, "rate": self._put_setting,
             "window": self._put_window, "width": self._put_size, "height": self._put_size,
             "ColorMode": self._put_setting, "layout": self._put_setting,
             "mode": self._put_setting, "pairing": self._put_setting,
             "freeze": self._put_setting, "Compressor": self._put_setting,
-            "live": self._put_live, "end": self._put_end, "endText": self._put_end_text,
-            "cursor": self._put_cursor,
         }
         for group in self.trace_groups():
             group.on_change = self.settings_changed
@@ -238,66 +234,11 @@ class ChartIOC(LiteralPrefixGroup):
         self.range.window = new
         return await self._put_setting(instance, new)
 
-    async def _put_live(self, instance: Any, new: str) -> str:
-        self.range.follow(new == "On", time.time())
-        await self._show_range(time.time())
-        return await self._put_setting(instance, new)
-
-    async def _put_end(self, instance: Any, new: float) -> float:
-        return await self._hold(instance, new)
-
-    async def _put_end_text(self, instance: Any, new: str) -> str:
-        try:
-            end = parse_local_time(new)
-        except ValueError as ex:
-            raise ValueError(f"{instance.pvname}: {ex}") from None
-        await self._hold(instance, end)
-        return format_local_time(end)
-
-    async def _hold(self, instance: Any, end: float) -> float:
-        try:
-            self.range.hold(end, time.time())
-        except ValueError as ex:
-            raise ValueError(f"{instance.pvname}: {ex}") from None
-        await self._show_range(time.time())
-        self.settings_changed()
-        return end
-
-    async def _put_cursor(self, instance: Any, new: float) -> float:
-        self.range.cursor = new
-        return await self._put_setting(instance, new)
-
-    async def _show_range(self, now: float) -> None:
-        """``end``, ``endText`` and ``live`` as the time range has them."""
-        end = self.range.right(now)
-        text = format_local_time(end)
-        for pv, value in ((self.live, "On" if self.range.live else "Off"),
-                          (self.end, round(end, 3)), (self.endText, text)):
-            if pv.value != value:
-                await pv.write(value, verify_value=False)
-
     @clear.putter
     async def clear(self, instance: Any, value: Any) -> int:
         if is_action(value, instance.pvname):
             self.history.clear(time.time())
         return 0
-
-    @back.putter
-    async def back(self, instance: Any, value: Any) -> int:
-        if is_action(value, instance.pvname):
-            await self._page(-1)
-        return 0
-
-    @forward.putter
-    async def forward(self, instance: Any, value: Any) -> int:
-        if is_action(value, instance.pvname):
-            await self._page(+1)
-        return 0
-
-    async def _page(self, halves: int) -> None:
-        self.range.page(halves, time.time())
-        await self._show_range(time.time())
-        self.settings_changed()
 
     @save.putter
     async def save(self, instance: Any, value: Any) -> int:
@@ -310,12 +251,11 @@ class ChartIOC(LiteralPrefixGroup):
     # ---- settings -------------------------------------------------------------------------
     async def restore(self) -> None:
         """Show the starting settings in their PVs (before serving)."""
-        for s in CHART:
-            if s.name in self.initial:
-                await getattr(self, s.name).write(self.initial[s.name], verify_value=False)
+        for s in CHART.saved():
+            await getattr(self, s.name).write(self.initial[s.name], verify_value=False)
         for group in self.trace_groups():
             await group.restore(self.initial_traces.get(f"T{group.index + 1}", {}))
-        await self._show_range(time.time())
+        await self.timerange.show(time.time())
 
     def all_settings(self) -> Dict[str, Any]:
         """The chart's saved settings and trace styles."""
@@ -340,36 +280,6 @@ class ChartIOC(LiteralPrefixGroup):
     async def _publish(self, frame: Any, render_ms: float) -> None:
         await self.image.post(frame, render_ms)
 
-    async def data_loop(self) -> None:
-        """Refresh the data, statistics and time-range PVs; keep the retention."""
-        while True:
-            try:
-                await self.publish_data(time.time())
-            except Exception:
-                logger.exception("publishing the trace data failed")
-            await asyncio.sleep(DATA_PERIOD)
-
-    async def publish_data(self, now: float) -> None:
-        self.history.trim(now)
-        if self.range.live:
-            await self._show_range(now)
-        visible = self.builder.visible(now, self.width.value)
-        cursor = self.range.cursor
-        for index, group in enumerate(self.trace_groups()):
-            name, samples = visible.samples[index] if index < len(visible.samples) else \
-                ("", None)
-            key = (name, self.history.data_version(name), self.range.key(now), self._version)
-            if self._published.get(index) == key:
-                continue
-            self._published[index] = key
-            if samples is None:
-                samples = self.history.samples("", 0.0, 0.0)
-            await group.publish(samples)
-            stats = statistics(samples, visible.t0, visible.t1)
-            await group.publish_stats(stats, value_at(samples, cursor) if cursor else
-                                      float("nan"))
-        await self._show_status()
-
     # ---- lifecycle ------------------------------------------------------------------------
     async def run(self, context: Context) -> None:
         """Serve the chart (from caproto's startup hook): watch the sources through the IOC's
@@ -378,7 +288,7 @@ class ChartIOC(LiteralPrefixGroup):
         self.image.serve_pva(self.prefix + PVA_IMAGE)
         await self.watcher.watch(self.history.names)
         await self.watcher.watch_axes([g.xsource.value for g in self.trace_groups()])
-        await asyncio.gather(self.frames.run(), self.data_loop())
+        await asyncio.gather(self.frames.run(), self.data.run())
 
     async def shutdown(self) -> None:
         if self.autosaver is not None:

@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..common import names
 from .history import Samples
 
 __all__ = ["AlarmLimits", "TraceStyle", "Trace", "TimeView", "Scene", "ALARM_COLORS",
@@ -19,16 +20,14 @@ __all__ = ["AlarmLimits", "TraceStyle", "Trace", "TimeView", "Scene", "ALARM_COL
            "decimate", "wanted_range", "fit_range", "pair_by_time", "limit_bands", "finite_key"]
 
 #: Marker colours of samples in MINOR, MAJOR and INVALID alarm (as operators know them).
-ALARM_COLORS = ("#e0c000", "#e00000", "#e000e0")
-#: Okabe-Ito, a colour-blind-safe palette, in the order traces take it.
-PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000",
-           "#f0e442")
+ALARM_COLORS = tuple(names.ALARM_COLORS[s] for s in names.SEVERITY_NAMES[1:])
+PALETTE = names.PALETTE
+MAX_PIXELS = names.MAX_PIXELS
 COLOR_MODES = ("Mono", "RGB1")
 LAYOUTS = ("Stacked", "Overlay", "Stagger")
 MODES = ("Time", "XY")
 #: Alarm-limit bands: Auto (when the source has limits), Off, On.
 LIMITS = ("Auto", "Off", "On")
-MAX_PIXELS = 1920 * 1200
 #: Values beyond this draw at it (a range must stay finite).
 BIG = 1e300
 #: A log axis spans at most these values (its ticks must stay finite).

@@ -12,22 +12,18 @@ import re
 from typing import List
 from urllib.parse import urlsplit
 
-from ..common.names import DEFAULT_CHART, HISTORY_CAPACITY, MAX_PIXELS, MAX_SOURCES, PALETTE
+from ..common.names import DEFAULT_CHART, HISTORY_CAPACITY, MAX_SOURCES, PALETTE
 from ..common.settings import Setting, SettingsTable
+from .plotdata import COLOR_MODES, LAYOUTS, MAX_WINDOW, MODES, check_size
+from .plotdata import LIMITS as LIMIT_MODES
 
 __all__ = ["CHART", "TRACE", "PRESETS", "IOC_OPTIONS", "COLOR_MODES", "LAYOUTS", "MODES",
            "LIMIT_MODES", "COMPRESSORS", "OFF_ON", "MAX_WINDOW", "parse_sources",
            "source_list", "check_color", "check_size", "check_pv_name", "ARCHIVER_ENV"]
 
-COLOR_MODES = ("Mono", "RGB1")
-LAYOUTS = ("Stacked", "Overlay", "Stagger")
-MODES = ("Time", "XY")
-LIMIT_MODES = ("Auto", "Off", "On")
 OFF_ON = ("Off", "On")
 #: NDPluginCodec's names; the ones this IOC can produce.
 COMPRESSORS = ("None", "LZ4")
-#: Longest time span a chart shows: 31 days.
-MAX_WINDOW = 31 * 86400.0
 #: The environment variable naming the site's Archiver Appliance (``--archiver``'s default).
 ARCHIVER_ENV = "PVCHART_ARCHIVER"
 _PV_NAME = re.compile(r"^[A-Za-z0-9_:.\-\[\]<>;{}$]+$")
@@ -62,14 +58,6 @@ def check_color(text: str) -> str:
     if not _COLOR.match(text):
         raise ValueError(f"{text!r} is not a colour #rrggbb")
     return text.lower()
-
-
-def check_size(width: int, height: int) -> None:
-    """Raise ``ValueError`` unless ``width`` x ``height`` is a size the chart can render."""
-    if not (64 <= width <= 4096 and 64 <= height <= 4096):
-        raise ValueError(f"size {width}x{height} outside 64..4096 per side")
-    if width * height > MAX_PIXELS:
-        raise ValueError(f"size {width}x{height} exceeds {MAX_PIXELS} pixels")
 
 
 def _xsource(text: str) -> str:
