@@ -273,13 +273,13 @@ def test_time_series_is_bounded_and_trims():
 
 
 def test_history_keeps_series_and_waveforms_in_the_window():
-    h = History(["a", "b"], window=10.0)
+    h = History(["a", "b"], retention=10.0)
     h.add("a", 100.0, np.array([1.0]))
     h.add("a", 105.0, np.array([2.0]), 2)
     h.add("unknown", 105.0, np.array([2.0]))
     h.add("b", 106.0, np.arange(5.0), 1)
-    snap = h.samples(now=110.0)
-    assert list(snap["a"].t) == [100.0, 105.0] and list(snap["a"].severity) == [0, 2]
-    assert snap["b"].array and list(snap["b"].y) == [0, 1, 2, 3, 4]
+    a, b = h.samples("a", 100.0, 110.0), h.samples("b", 100.0, 110.0)
+    assert list(a.t) == [100.0, 105.0] and list(a.severity) == [0, 2]
+    assert b.array and list(b.y) == [0, 1, 2, 3, 4]
     h.set_sources(["a", "c"])
     assert set(h.series) == {"a", "c"} and len(h.series["a"]) == 2
