@@ -51,6 +51,7 @@ fuzz: deps
 docs: deps
 	$(PY) docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
 	$(PY) docs/make_web_screenshot.py docs/_generated/web.png
+	$(PY) docs/make_history_picture.py docs/_generated/week.png docs/_generated/seam.png
 	$(PY) docs/make_plots.py docs/_generated
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
@@ -62,7 +63,7 @@ demo: deps
 # Each benchmark prints its figures, the ratio to its baseline last, and writes
 # benchmarks/results/<name>.json, from which `make docs` draws the performance plots.
 BENCHMARKS := console_cpu.py:--table chart_fanout.py chart_render.py motor_trajectory.py \
-              reconnect.py latency.py pvimage.py scale.py web.py
+              reconnect.py latency.py pvimage.py scale.py web.py history.py
 bench: deps
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b"; \
 	  $(PY) benchmarks/$$(echo $$b | tr ':' ' ') || exit 1; done

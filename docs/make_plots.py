@@ -211,9 +211,65 @@ def scale(d: Dict[str, Any], out: Path) -> str:
     return table
 
 
+def history(d: Dict[str, Any], out: Path) -> str:
+    changes, render, fetch = d["changes"], d["render"], d["fetching"]
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(10, 3.8), dpi=100,
+                                        gridspec_kw={"width_ratios": [2.2, 1, 1]})
+    labels = [r["change"] for r in changes]
+    ax1.barh(labels, [r["appliance_s"] for r in changes], color="#999999",
+             label="test Appliance answering")
+    ax1.barh(labels, [r["chart_s"] for r in changes], left=[r["appliance_s"] for r in changes],
+             color=["#0072b2" if r["kind"] == "archive" else "#009e73" for r in changes],
+             label="chart (blue: looking back, green: own history)")
+    ax1.axvline(d["latency"]["goal_s"], color="#d55e00", ls="--", label="goal for the chart")
+    ax1.invert_yaxis()
+    ax1.tick_params(axis="y", labelsize=7)
+    ax1.set_xlabel("s from the put to the picture complete")
+    ax1.legend(fontsize=7, loc="center right")
+    kinds = ["live", "week"]
+    for k, (where, live, held) in enumerate((
+            ("IOC", render["ioc_live"]["median_ms"], render["ioc_held_week"]["median_ms"]),
+            ("alone", render["alone_live_ms"], render["alone_held_week_ms"]))):
+        bars = ax2.bar([f"{where}\n{kinds[0]}", f"{where}\n{kinds[1]}"], [live, held],
+                       color=["#009e73", "#0072b2"], alpha=1.0 if k else 0.6)
+        ax2.bar_label(bars, ["", f"{held / live:.1f}x"], fontsize=7)
+    ax2.set_ylabel("ms per frame")
+    ax2.tick_params(axis="x", labelsize=7)
+    ax2.set_title("Render cost (live 60 s, held week)", fontsize=9)
+    ax3.bar(["while\nwaiting", "whole\nfetch"], [fetch["fps_wait"], fetch["fps_fetch"]],
+            width=0.35, color="#0072b2", label="fetching")
+    ax3.bar([0.35, 1.35], [fetch["baseline_fps_wait"], fetch["baseline_fps"]], width=0.35,
+            color="#999999", label="no archiver, beside it")
+    ax3.axhline(fetch["goal_fps"], color="#d55e00", ls="--", label="goal")
+    ax3.set_ylabel("frames per second")
+    ax3.tick_params(axis="x", labelsize=7)
+    ax3.set_title(f"Frames at {d['rate']:g} Hz", fontsize=9)
+    ax3.set_ylim(0, 1.45 * d["rate"])
+    ax3.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    rows = [[r["change"], r["requests"], f"{r['first_s']:.2f}", f"{r['complete_s']:.2f}",
+             f"{r['appliance_s']:.2f}", f"{r['chart_s']:.2f}", f"{r['data_s']:.2f}"]
+            for r in changes]
+    lat = d["latency"]
+    return (_table(["change", "requests", "picture s", "complete s", "Appliance s",
+                    "chart s", "T<n>:times s"], rows)
+            + f"\nThe chart's part of a look back: median {lat['chart_median_s']:.2f} s, "
+              f"max {lat['chart_max_s']:.2f} s (goal <= {lat['goal_s']:g} s); within its own "
+              f"history {lat['own_median_s']:.2f} s. Render cost of the held week / live: "
+              f"{render['alone_ratio']:.1f}x alone, {render['ioc_ratio']:.1f}x in the IOC "
+              f"(goal <= {render['goal_ratio']:g}x). Frames while fetching "
+              f"{fetch['fps_fetch']:.1f}/s, beside it without an archiver "
+              f"{fetch['baseline_fps']:.1f}/s (goal >= {fetch['goal_fps']:g}). Load average "
+              f"(1 min) {d['load_average'][0]:.1f} at the start, "
+              f"{d['load_average'][1]:.1f} at the end.\n")
+
+
 PLOTS: Dict[str, Callable[[Dict[str, Any], Path], str]] = {
     "console_cpu": console_cpu, "chart_fanout": chart_fanout, "chart_render": chart_render,
-    "reconnect": reconnect, "motor_trajectory": motor_trajectory, "scale": scale}
+    "reconnect": reconnect, "motor_trajectory": motor_trajectory, "scale": scale,
+    "history": history}
 
 
 def main(argv: List[str]) -> int:
