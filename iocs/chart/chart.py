@@ -267,9 +267,12 @@ class ChartIOC(LiteralPrefixGroup):
         """The frame to render at ``now``, or None when it would show what ``last_state``
         did (a live chart slides: a new frame each time the axis moves by a pixel)."""
         width = self.width.value
-        slide = int(now * width / self.range.window) if self.range.live else 0
-        state = (self.history.version, self.watcher.state(), self._version,
-                 self.range.key(now), slide)
+        if self.range.live:        # slides: a new frame as the axis moves by a pixel
+            data: object = (self.history.version, int(now * width / self.range.window))
+        else:                      # held: only what arrives inside the range matters
+            t0, t1 = self.range.edges(now)
+            data = tuple(self.history.range_version(n, t0, t1) for n in self.history.names)
+        state = (data, self.watcher.state(), self._version, self.range.key(now))
         if state == last_state:
             return None
         visible = self.builder.visible(now, width)

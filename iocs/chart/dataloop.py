@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable, Dict, Sequence
 from .history import History
 from .rangepvs import TimeRangeGroup
 from .scene import SceneBuilder
+from .series import until
 from .stats import statistics, value_at
 from .traces import TraceGroup
 
@@ -67,11 +68,14 @@ class DataLoop:
                 name, samples = visible.samples[index]
             else:
                 name, samples = "", self.history.samples("", 0.0, 0.0)
-            key = (name, self.history.data_version(name), time_range.key(now), slide,
-                   cursor, self.version())
+            data = self.history.data_version(name) if time_range.live else \
+                self.history.range_version(name, visible.t0, visible.t1)
+            key = (name, data, time_range.key(now), slide, cursor, self.version())
             if self._published.get(index) == key:
                 continue
             self._published[index] = key
+            if not samples.array:        # not the sample after the range that draws its edge
+                samples = until(samples, visible.t1)
             await group.publish(samples)
             await group.publish_stats(statistics(samples, visible.t0, visible.t1),
                                       value_at(samples, cursor) if cursor else math.nan)

@@ -1,11 +1,11 @@
 """Pure per-source history: bounded ring buffers of (time, value, alarm severity).
 
 Each source keeps what arrived over the last ``retention`` seconds, at most ``capacity``
-samples (:data:`~iocs.common.names.HISTORY_CAPACITY`, 17 bytes each: about 3.4 MB per
-source); the chart's time range is independent of it, and older data comes from the site's
-archiver. A gap (a source disconnected) is stored as a NaN sample, so any line drawn through
-the data breaks there. A source whose updates carry more than one element (a waveform) keeps
-its latest array instead of a time series.
+samples (:data:`~iocs.common.names.HISTORY_CAPACITY`) in buffers of twice that size, 17 bytes
+a sample: about 6.8 MB per source; the chart's time range is independent of it, and older data
+comes from the site's archiver. A gap (a source disconnected) is stored as a NaN sample, so any
+line drawn through the data breaks there. A source whose updates carry more than one element (a
+waveform) keeps its latest array instead of a time series.
 """
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ class TimeSeries:
         self._s = np.zeros(capacity * 2, dtype=np.int8)
         self._start = 0
         self._end = 0
+        self.dropped = 0        #: samples forgotten since the start (retention, capacity, clear)
         self.version = 0        #: increases on every change
         #: Since when this history is complete (what happened after is in it).
         self.complete_since = since
@@ -86,6 +87,7 @@ class TimeSeries:
         self._end += 1
         if len(self) > self.capacity:
             self._start += 1
+            self.dropped += 1
             self.complete_since = max(self.complete_since, float(self._t[self._start]))
         self.version += 1
 
@@ -101,11 +103,13 @@ class TimeSeries:
         drop = max(i - 1, 0)
         if drop:
             self._start += drop
+            self.dropped += drop
             self.complete_since = max(self.complete_since, float(self._t[self._start]))
             self.version += 1
 
     def clear(self, now: float) -> None:
         """Forget every sample: the history is complete from ``now`` on."""
+        self.dropped += len(self)
         self._start = self._end = 0
         self.complete_since = now
         self.version += 1
@@ -117,6 +121,12 @@ class TimeSeries:
         i = self._start + max(int(np.searchsorted(t, since, side="left")) - 1, 0)
         j = self._start + min(int(np.searchsorted(t, until, side="right")) + 1, len(t))
         return Samples(self._t[i:j].copy(), self._y[i:j].copy(), self._s[i:j].copy())
+
+    def count_until(self, t: float) -> int:
+        """Samples ever added with a time at or before ``t``: it changes only when what a
+        chart ending at ``t`` shows of this history can have changed."""
+        return self.dropped + int(np.searchsorted(self._t[self._start:self._end], t,
+                                                  side="right"))
 
     @property
     def last(self) -> Optional[Tuple[float, float]]:
@@ -202,6 +212,16 @@ class History:
         series = self.series.get(name)
         wave = self.waveforms.get(name)
         return (wave.version if wave else None, series.version if series else None)
+
+    def range_version(self, name: str, t0: float, t1: float) -> object:
+        """A value that changes whenever what source ``name`` shows across ``[t0, t1]`` can
+        have changed (a range held in the past ignores samples arriving after it)."""
+        series = self.series.get(name)
+        wave = self.waveforms.get(name)
+        if series is None:
+            return None
+        return (wave.version if wave else None, series.count_until(t1),
+                max(series.complete_since, t0))
 
     def is_waveform(self, name: str) -> bool:
         return name in self.waveforms

@@ -13,7 +13,7 @@ import numpy as np
 
 from .history import Samples
 
-__all__ = ["empty", "as_binned", "concat", "take", "between", "merge"]
+__all__ = ["empty", "as_binned", "concat", "take", "between", "until", "merge"]
 
 _ENVELOPE = ("lo", "hi", "std", "count")
 
@@ -62,6 +62,11 @@ def between(s: Samples, t0: float, t1: float) -> Samples:
     i = max(int(np.searchsorted(s.t, t0, side="right")) - 1, 0)
     j = int(np.searchsorted(s.t, t1, side="left"))
     return take(s, slice(i, max(i, j)))
+
+
+def until(s: Samples, t: float) -> Samples:
+    """The samples of ``s`` at or before ``t``."""
+    return take(s, slice(0, int(np.searchsorted(s.t, t, side="right"))))
 
 
 def _last_before(s: Samples, t: float) -> Optional[int]:

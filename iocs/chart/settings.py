@@ -12,7 +12,7 @@ import re
 from typing import List
 from urllib.parse import urlsplit
 
-from ..common.names import DEFAULT_CHART, HISTORY_CAPACITY, MAX_SOURCES, PALETTE
+from ..common.names import ARCHIVER_ENV, DEFAULT_CHART, HISTORY_CAPACITY, MAX_SOURCES, PALETTE
 from ..common.settings import Setting, SettingsTable
 from .plotdata import COLOR_MODES, LAYOUTS, MAX_WINDOW, MODES, check_size
 from .plotdata import LIMITS as LIMIT_MODES
@@ -24,8 +24,8 @@ __all__ = ["CHART", "TRACE", "PRESETS", "IOC_OPTIONS", "COLOR_MODES", "LAYOUTS",
 OFF_ON = ("Off", "On")
 #: NDPluginCodec's names; the ones this IOC can produce.
 COMPRESSORS = ("None", "LZ4")
-#: The environment variable naming the site's Archiver Appliance (``--archiver``'s default).
-ARCHIVER_ENV = "PVCHART_ARCHIVER"
+#: Memory of one source's history: two buffers' worth of (time, value, severity) samples.
+HISTORY_BYTES = 2 * HISTORY_CAPACITY * (8 + 8 + 1)
 _PV_NAME = re.compile(r"^[A-Za-z0-9_:.\-\[\]<>;{}$]+$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CHART_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
@@ -150,8 +150,8 @@ IOC_OPTIONS = SettingsTable([
     Setting("name", DEFAULT_CHART, "Chart name: the PVs are <prefix><name>:", kind="text",
             option="--name", pv=False, saved=False, check=_chart_name),
     Setting("retention", 3600.0, "Seconds of history the IOC keeps itself (at most "
-            f"{HISTORY_CAPACITY} samples per source, about {HISTORY_CAPACITY * 17 // 10**5 / 10:g}"
-            " MB each); older data comes from the archiver",
+            f"{HISTORY_CAPACITY} samples per source, {HISTORY_BYTES / 1e6:.1f} MB of memory "
+            "each); older data comes from the archiver",
             low=10.0, high=MAX_WINDOW, units="s", option="--retention", pv=False,
             saved=False),
     Setting("archiver", "", "The site's Archiver Appliance data-retrieval URL, such as "

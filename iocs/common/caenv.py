@@ -21,7 +21,7 @@ import socket
 from dataclasses import dataclass
 from typing import Dict, Iterable, Mapping, MutableMapping, Optional, Sequence
 
-from .names import DEFAULT_MAX_ARRAY_BYTES
+from .names import ARCHIVER_ENV, DEFAULT_MAX_ARRAY_BYTES
 
 __all__ = ["LOOPBACK", "IocPorts", "free_port", "client_env",
            "server_env", "site_env", "ensure_max_array_bytes", "CLIENT_KEYS"]
@@ -83,6 +83,7 @@ def server_env(own: IocPorts, peers: Sequence[IocPorts], repeater_port: int,
                base: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """Environment for a local-mode IOC serving on ``own`` (and a client of ``peers``)."""
     env = client_env([own, *[p for p in peers if p != own]], repeater_port, base)
+    env.pop(ARCHIVER_ENV, None)          # a demo or test never asks the site's archiver
     env.update({
         "EPICS_CA_SERVER_PORT": str(own.ca),
         "EPICS_CAS_SERVER_PORT": str(own.ca),

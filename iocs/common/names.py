@@ -19,7 +19,7 @@ __all__ = [
     "DEFAULT_PREFIX", "DEFAULT_CHART", "DEFAULT_AXIS", "PRESETS_GROUP", "MOTORS_GROUP",
     "chart_prefix", "DISPLAY_MACROS", "LOCAL_CA_PORTS", "LOCAL_PVA_PORTS",
     "LOCAL_REPEATER_PORT", "WEB_PORT", "SITE_CA_PORT", "SITE_REPEATER_PORT",
-    "DEFAULT_MAX_ARRAY_BYTES",
+    "DEFAULT_MAX_ARRAY_BYTES", "ARCHIVER_ENV",
     "HISTORY_CAPACITY", "MAX_SOURCES", "MAX_PIXELS", "AD_COLOR_MODES", "AD_DATA_TYPES",
     "AD_IMAGE_PVS", "PVA_IMAGE", "ALARM_COLORS", "SEVERITY_NAMES", "PALETTE",
 ]
@@ -60,11 +60,15 @@ LOCAL_REPEATER_PORT = 15065
 #: pvchart-web's HTTP port unless told otherwise.
 WEB_PORT = 8080
 
+#: The environment variable naming the site's Archiver Appliance (``--archiver``'s default);
+#: local-mode IOCs never take it from the environment.
+ARCHIVER_ENV = "PVCHART_ARCHIVER"
+
 # ---- sizes ----------------------------------------------------------------------------------
 #: What libca is told to accept per array: a 1920x1080 RGBA frame with headroom (its own
 #: default is 16 kB, too small for any image).
 DEFAULT_MAX_ARRAY_BYTES = 20_000_000
-#: Samples a chart keeps per source (about 3.4 MB each), and the length of its data PVs.
+#: Samples a chart keeps per source (about 6.8 MB each), and the length of its data PVs.
 HISTORY_CAPACITY = 200_000
 #: Sources (traces) a chart draws at most.
 MAX_SOURCES = 8
