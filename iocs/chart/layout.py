@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
@@ -83,6 +85,7 @@ class Panel:
     fixed: Optional[Tuple[float, float]]
     log: bool
     lines: Dict[int, Line2D] = field(default_factory=dict)
+    fills: Dict[int, PathPatch] = field(default_factory=dict)       # envelopes, filled
     marks: Dict[int, List[Line2D]] = field(default_factory=dict)     # alarm severities
     ages: Dict[int, List[Line2D]] = field(default_factory=dict)      # X-Y shades
     newest: Dict[int, Line2D] = field(default_factory=dict)          # X-Y newest point
@@ -285,6 +288,9 @@ def _artists(panel: Panel, traces: Sequence[Trace]) -> None:
         (panel.lines[i],) = ax.plot([], [], color=color, lw=1.5, animated=True,
                                     drawstyle="steps-post" if panel.kind == "time"
                                     else "default")
+        if panel.kind == "time":
+            panel.fills[i] = ax.add_patch(PathPatch(MplPath(np.zeros((1, 2))), lw=0,
+                                                    facecolor=color, animated=True))
         panel.marks[i] = [ax.plot([], [], ls="none", marker="o", ms=3.5, color=c,
                                   animated=True)[0] for c in ALARM_COLORS]
 

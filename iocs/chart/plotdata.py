@@ -17,7 +17,8 @@ from .history import Samples
 
 __all__ = ["AlarmLimits", "TraceStyle", "Trace", "TimeView", "Scene", "ALARM_COLORS",
            "PALETTE", "COLOR_MODES", "LAYOUTS", "MODES", "LIMITS", "MAX_PIXELS", "check_size",
-           "decimate", "wanted_range", "fit_range", "pair_by_time", "limit_bands", "finite_key"]
+           "Envelope", "envelope", "outline", "decimate", "wanted_range", "fit_range",
+           "pair_by_time", "limit_bands", "finite_key"]
 
 #: Marker colours of samples in MINOR, MAJOR and INVALID alarm (as operators know them).
 ALARM_COLORS = tuple(names.ALARM_COLORS[s] for s in names.SEVERITY_NAMES[1:])
@@ -167,26 +168,32 @@ class Scene:
             tr.style.check(tr.name)
 
 
-def decimate(t: np.ndarray, y: np.ndarray, severity: Optional[np.ndarray], t0: float,
+@dataclass
+class Envelope:
+    """Per pixel column of a time range: where it starts and ends (s), the minimum and
+    maximum there, and the worst severity (None: no severities)."""
+
+    x0: np.ndarray
+    x1: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    severity: Optional[np.ndarray]
+
+
+def envelope(t: np.ndarray, y: np.ndarray, severity: Optional[np.ndarray], t0: float,
              t1: float, bins: int, lo: Optional[np.ndarray] = None,
-             hi: Optional[np.ndarray] = None
-             ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
-    """Reduce to a (min, max) pair per column of ``[t0, t1]`` split in ``bins`` (max, min in
-    every other column, so a line through them goes up and down the columns in turn).
+             hi: Optional[np.ndarray] = None) -> Optional[Envelope]:
+    """The (min, max) of each of the ``bins`` columns of ``[t0, t1]``, or None when the
+    samples are few enough to draw as they are (raw, up to 4 per column).
 
     A sample (or an envelope bin with ``lo``/``hi``) counts in every column it is held
     through, so a bin wider than a column still fills each of them from lo to hi. NaN gaps
-    and the worst severity survive. Short raw histories (up to 4 samples per column) are
-    returned as they are; samples with ``lo``/``hi`` are always reduced, so their envelope
-    shows.
+    and the worst severity survive. Samples with ``lo``/``hi`` are always reduced.
     """
     i0 = max(int(np.searchsorted(t, t0, side="right")) - 1, 0)
     i1 = int(np.searchsorted(t, t1, side="right"))
-    if i1 == 0:                                     # every sample is after the range
-        return t[:0], y[:0], None if severity is None else severity[:0]
-    if lo is None and hi is None and i1 - i0 <= 4 * bins:
-        j = min(i1 + 1, len(t))                     # and the sample the line runs on to
-        return t[i0:j], y[i0:j], None if severity is None else severity[i0:j]
+    if i1 == 0 or (lo is None and hi is None and i1 - i0 <= 4 * bins):
+        return None
     held = i1 < len(t)                              # a later sample: the last one holds
     t, y = t[i0:i1], y[i0:i1]
     severity = None if severity is None else severity[i0:i1]
@@ -196,18 +203,60 @@ def decimate(t: np.ndarray, y: np.ndarray, severity: Optional[np.ndarray], t0: f
     keep = (edges[1:] > t[0]) & (held | (edges[:-1] <= t[-1]))
     starts = edges[:-1][keep]
     idx = np.clip(np.searchsorted(t, starts, side="right") - 1, 0, len(t) - 1)
-    low = np.minimum.reduceat(lo, idx)
-    high = np.maximum.reduceat(hi, idx)
-    tt = np.repeat(np.maximum(t[idx], starts), 2)
-    yy = np.empty(2 * len(idx))       # up in one column, down in the next: each column's
-    yy[0::4] = low[0::2]              # span is stroked once
-    yy[1::4] = high[0::2]
-    yy[2::4] = high[1::2]
-    yy[3::4] = low[1::2]
-    ss = None
-    if severity is not None:
-        ss = np.repeat(np.maximum.reduceat(severity, idx), 2)
+    x0 = np.maximum(t[idx], starts)
+    x1 = np.append(x0[1:], x0[-1:]) if len(x0) else x0   # each to the next; the last ends
+    return Envelope(x0, x1, np.minimum.reduceat(lo, idx), np.maximum.reduceat(hi, idx),
+                    None if severity is None else np.maximum.reduceat(severity, idx))
+
+
+def decimate(t: np.ndarray, y: np.ndarray, severity: Optional[np.ndarray], t0: float,
+             t1: float, bins: int, lo: Optional[np.ndarray] = None,
+             hi: Optional[np.ndarray] = None
+             ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    """Reduce to a (min, max) pair per column of ``[t0, t1]`` split in ``bins`` (max, min in
+    every other column, so a line through them goes up and down the columns in turn); short
+    raw histories come back as they are (with the sample the line runs on to). See
+    :func:`envelope`.
+    """
+    env = envelope(t, y, severity, t0, t1, bins, lo, hi)
+    if env is None:
+        i0 = max(int(np.searchsorted(t, t0, side="right")) - 1, 0)
+        i1 = int(np.searchsorted(t, t1, side="right"))
+        if i1 == 0:                                 # every sample is after the range
+            return t[:0], y[:0], None if severity is None else severity[:0]
+        j = min(i1 + 1, len(t))                     # and the sample the line runs on to
+        return t[i0:j], y[i0:j], None if severity is None else severity[i0:j]
+    tt = np.repeat(env.x0, 2)
+    yy = np.empty(2 * len(env.x0))    # up in one column, down in the next: each column's
+    yy[0::4] = env.low[0::2]          # span is stroked once
+    yy[1::4] = env.high[0::2]
+    yy[2::4] = env.high[1::2]
+    yy[3::4] = env.low[1::2]
+    ss = None if env.severity is None else np.repeat(env.severity, 2)
     return tt, yy, ss
+
+
+def outline(env: Envelope) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    """The envelope's outline as closed polygons, one per run of finite columns (NaN
+    separated): along the maxima in steps, back along the minima; and the columns'
+    severities on the points along the maxima (0 elsewhere; None: no severities)."""
+    finite = np.isfinite(env.low) & np.isfinite(env.high)
+    bounds = np.flatnonzero(np.diff(np.concatenate(([0], finite.astype(np.int8), [0]))))
+    xs: List[np.ndarray] = []
+    ys: List[np.ndarray] = []
+    ss: List[np.ndarray] = []
+    gap = np.array([np.nan])
+    for a, b in zip(bounds[0::2], bounds[1::2]):
+        x = np.column_stack((env.x0[a:b], env.x1[a:b])).ravel()
+        xs += [x, x[::-1], x[:1], gap]
+        ys += [np.repeat(env.high[a:b], 2), np.repeat(env.low[a:b], 2)[::-1],
+               env.high[a:a + 1], gap]
+        if env.severity is not None:
+            ss += [np.repeat(env.severity[a:b], 2), np.zeros(len(x) + 2, np.int8)]
+    if not xs:
+        return np.zeros(0), np.zeros(0), None
+    sev = None if env.severity is None else np.concatenate(ss)[:-1]
+    return np.concatenate(xs[:-1]), np.concatenate(ys[:-1]), sev
 
 
 def wanted_range(ys: Sequence[np.ndarray], current: Tuple[float, float], fresh: bool,

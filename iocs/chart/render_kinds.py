@@ -1,8 +1,9 @@
 """Each frame of the chart: the data each panel shows (per kind) and drawing it over the
 cached background.
 
-Time traces are reduced to a (min, max) pair per pixel column (archived envelope bins by
-their lo/hi), x in seconds before the view's end. Waveforms are drawn against their x. X-Y
+Time traces with more samples than a few per pixel column are reduced to a (min, max) pair
+per column (archived envelope bins by their lo/hi) and drawn as a filled envelope with its
+outline, x in seconds before the view's end. Waveforms are drawn against their x. X-Y
 traces are paired with trace 1 by time and drawn as points whose shade fades with age over
 the window, the newest marked. Alarm severities are marked in the alarm colours; a source
 that is gone is a red DISCONNECTED, notes are grey text in the corner of their panel.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from matplotlib.path import Path as MplPath
 
 from .layout import AGE_LEVELS, Area, Panel
 from .plotdata import (
@@ -20,7 +22,9 @@ from .plotdata import (
     TimeView,
     Trace,
     decimate,
+    envelope,
     fit_range,
+    outline,
     pair_by_time,
     wanted_range,
 )
@@ -38,6 +42,7 @@ class PanelFrame:
     ranges it wants and notes the data brought (not drawable, nothing paired)."""
 
     data: Dict[int, Data] = field(default_factory=dict)
+    envelopes: Dict[int, bool] = field(default_factory=dict)   #: data is an outline
     ylim: Tuple[float, float] = (0.0, 1.0)
     xlim: Optional[Tuple[float, float]] = None
     notes: Dict[int, str] = field(default_factory=dict)
@@ -47,11 +52,17 @@ def _columns(panel: Panel) -> int:
     return max(int(panel.ax.bbox.width), 1)
 
 
-def time_data(tr: Trace, view: TimeView, bins: int) -> Data:
+def time_data(tr: Trace, view: TimeView, bins: int) -> Tuple[Data, bool]:
+    """The trace's line, or (True) the outline of its envelope with the severities on its
+    upper edge, x relative to the view's end."""
     s = tr.samples
-    t, y, sev = decimate(s.t, s.y, s.severity, view.end - view.window, view.end, bins,
-                         s.lo, s.hi)
-    return t - view.end, y, sev
+    t0 = view.end - view.window
+    env = envelope(s.t, s.y, s.severity, t0, view.end, bins, s.lo, s.hi)
+    if env is None:
+        t, y, sev = decimate(s.t, s.y, s.severity, t0, view.end, bins)
+        return (t - view.end, y, sev), False
+    x, y, sev = outline(env)
+    return (x - view.end, y, sev), True
 
 
 def array_data(tr: Trace, bins: int) -> Data:
@@ -99,7 +110,7 @@ def _panel_frame(panel: Panel, scene: Scene, fresh: bool) -> PanelFrame:
         if problem:
             frame.notes[i] = problem
         elif panel.kind == "time":
-            frame.data[i] = time_data(tr, scene.view, bins)
+            frame.data[i], frame.envelopes[i] = time_data(tr, scene.view, bins)
         elif panel.kind == "array":
             frame.data[i] = array_data(tr, bins)
         else:
@@ -137,7 +148,7 @@ def draw_area(area: Area, frames: Sequence[PanelFrame], scene: Scene) -> None:
             if panel.kind == "xy":
                 _draw_points(panel, i, data)
             else:
-                _draw_line(panel, i, data)
+                _draw_line(panel, i, data, frame.envelopes.get(i, False))
     view = scene.view
     if area.cursor is not None and view.cursor and \
             view.end - view.window <= view.cursor <= view.end:
@@ -170,9 +181,15 @@ def note_texts(areas: Sequence[Area], frames: Sequence[Sequence[PanelFrame]],
     return out
 
 
-def _draw_line(panel: Panel, i: int, data: Data) -> None:
+def _draw_line(panel: Panel, i: int, data: Data, filled: bool = False) -> None:
     x, y, sev = data
     line = panel.lines[i]
+    if panel.kind == "time":
+        line.set_drawstyle("default" if filled else "steps-post")
+    if filled:
+        fill = panel.fills[i]
+        fill.set_path(_polygons(x, y))
+        panel.ax.draw_artist(fill)
     line.set_data(x, y)
     panel.ax.draw_artist(line)
     if sev is None or len(sev) != len(x) or not sev.any():
@@ -182,6 +199,25 @@ def _draw_line(panel: Panel, i: int, data: Data) -> None:
         if hit.any():
             mark.set_data(x[hit], y[hit])
             panel.ax.draw_artist(mark)
+
+
+def _polygons(x: np.ndarray, y: np.ndarray) -> MplPath:
+    """The NaN-separated closed outlines ``x, y`` as one path of filled polygons."""
+    gaps = np.flatnonzero(~np.isfinite(y))
+    starts = np.concatenate(([0], gaps + 1))
+    ends = np.concatenate((gaps, [len(y)]))
+    vertices, codes = [], []
+    for a, b in zip(starts, ends):
+        if b - a < 3:
+            continue
+        part = np.column_stack((x[a:b], y[a:b]))
+        kinds = np.full(b - a, MplPath.LINETO, dtype=MplPath.code_type)
+        kinds[0] = MplPath.MOVETO
+        vertices.append(part)
+        codes.append(kinds)
+    if not vertices:
+        return MplPath(np.zeros((1, 2)))
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
 def _newest_per_cell(panel: Panel, x: np.ndarray, y: np.ndarray) -> np.ndarray:
