@@ -92,9 +92,13 @@ class SceneBuilder:
                   for i, (name, samples) in enumerate(visible.samples)]
         view = TimeView(end=visible.t1, window=self.range.window, live=self.range.live,
                         cursor=self.range.cursor)
+        # One note while loading, not one per count of the status PV's "fetching k of n":
+        # a changed note costs a full redraw.
         notes: Tuple[str, ...] = ()
-        if self.archive is not None and visible.archived and self.archive.status != "ok":
-            notes = (f"archive: {self.archive.status}",)
+        status = self.archive.status if self.archive is not None else "ok"
+        if visible.archived and status != "ok":
+            notes = ("archived data loading" if status.startswith("fetching") else
+                     f"archived data missing: {status}",)
         return Scene(traces, view, mode=mode, pairing=pairing, notes=notes)
 
     def _trace(self, name: str, samples: Samples, spec: Optional[TraceSpec], axis: XAxis,
