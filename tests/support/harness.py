@@ -18,6 +18,11 @@ from iocs.common.caenv import IocPorts, server_env
 
 _counter = itertools.count()
 
+#: Seconds a test waits for something that must happen: a liveness deadline, never a speed
+#: goal (speed goals are measured in benchmarks/). A loaded two-core machine is slow, not
+#: wrong.
+PATIENCE = 60.0
+
 
 def _again(operation, *args, **kwargs):
     """caproto's sync client opens a circuit per call; one torn down while it initialises (the
@@ -58,15 +63,24 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str,
         time.sleep(interval)
 
 
+def caput(pv: str, value, timeout: float = PATIENCE) -> None:
+    """pyepics' caput, waiting for completion; fail if it does not complete (refused, or no
+    answer within ``timeout``)."""
+    import epics
+    if epics.caput(pv, value, wait=True, timeout=timeout, connection_timeout=timeout) != 1:
+        raise AssertionError(f"caput {pv} {value!r} did not complete")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def caget_fresh(pv: str, timeout: float = 2.0, **kwargs):
+def caget_fresh(pv: str, timeout: float = 10.0, **kwargs):
     """A value read from the IOC now (not a cached monitor value)."""
     import epics
+    kwargs.setdefault("connection_timeout", timeout)
     return epics.caget(pv, use_monitor=False, timeout=timeout, **kwargs)
 
 
