@@ -4,7 +4,8 @@ Values: NaN, infinities, denormals, extremes, huge integers, text, bytes and arr
 each put: the IOC is alive; a refused value came back as a CA error and changed nothing; an
 accepted value reads back as a finite number (or valid text). After the run: sane settings
 restored, the axis still moves, and the autosaved state starts a working IOC.
-``make fuzz`` runs more examples (PVCHART_FUZZ_EXAMPLES, default 1000).
+``make fuzz`` runs more examples (PVCHART_FUZZ_EXAMPLES, default 1000; 150 here otherwise),
+random rather than derandomized (Hypothesis' "fuzz" profile, tests/conftest.py).
 """
 import math
 import os
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 
 from iocs.chart.settings import CHART, PRESETS, TRACE
 from iocs.motor.fields import FIELDS
-from tests.support.harness import ca_read, ca_write, wait_until
+from tests.support.harness import PATIENCE, ca_read, ca_write, caput, wait_until
+
+pytestmark = pytest.mark.ioc
 
 EXAMPLES = int(os.environ.get("PVCHART_FUZZ_EXAMPLES", 150))
 WIRE = [ChannelType.DOUBLE, ChannelType.FLOAT, ChannelType.LONG, ChannelType.INT,
@@ -28,12 +31,12 @@ NUMBERS = st.one_of(
     st.integers(min_value=-2**63, max_value=2**63 - 1))
 VALUES = st.one_of(NUMBERS, st.text(max_size=60), st.binary(max_size=60),
                    st.lists(NUMBERS, min_size=0, max_size=6))
-FIGURES = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                   suppress_health_check=list(HealthCheck))
+#: The loaded profile's settings (no deadline; derandomized unless fuzzing), this many examples.
+FIGURES = settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck))
 
 
 def read(pv):
-    return ca_read(pv, data_type=ChannelType.STRING, timeout=10, repeater=False).data
+    return ca_read(pv, data_type=ChannelType.STRING, timeout=PATIENCE, repeater=False).data
 
 
 def put(pv, value, dtype):
@@ -72,10 +75,10 @@ def test_fuzz_every_writable_motor_field(motor_ioc, prefix, tmp_path):
     m = f"{prefix}motor"
     writable = [f"{m}.{s.name}" for s in FIELDS if not s.read_only]
 
-    def settle():
+    def settle():                        # pyepics: its channels stay connected
         for field, value in (("STOP", 1), ("SPMG", "Go"), ("SET", "Use"), ("DISA", 0),
                              ("CNEN", "Enable"), ("JOGF", 0), ("JOGR", 0)):
-            ca_write(f"{m}.{field}", value, notify=True, timeout=10, repeater=False)
+            caput(f"{m}.{field}", value)
 
     @FIGURES
     @given(pv=st.sampled_from(writable), value=VALUES, dtype=st.sampled_from(WIRE))
@@ -86,12 +89,12 @@ def test_fuzz_every_writable_motor_field(motor_ioc, prefix, tmp_path):
                 BDST=0.0, RTRY=0, DLY=0.0, DHLM=100.0, DLLM=-100.0, OFF=0.0, DIR="Pos",
                 SPDB=0.0, FRAC=1.0)
     for field, value in sane.items():
-        ca_write(f"{m}.{field}", value, notify=True, timeout=5, repeater=False)
+        caput(f"{m}.{field}", value)
     for target in (1.0, -1.0):
-        ca_write(f"{m}.VAL", target, notify=True, timeout=30, repeater=False)
+        caput(f"{m}.VAL", target)
         assert float(read(f"{m}.RBV")[0]) == pytest.approx(target, abs=1e-3)
     motor_ioc.restart()                          # the autosaved state starts an IOC
-    ca_write(f"{m}.VAL", 0.0, notify=True, timeout=30, repeater=False)
+    caput(f"{m}.VAL", 0.0)
     assert float(read(f"{m}.RBV")[0]) == pytest.approx(0.0, abs=1e-3)
 
 
@@ -103,7 +106,7 @@ def test_fuzz_every_writable_chart_setting(chart_ioc, prefix):
                 [f"{prefix}SERVER.choices", f"{prefix}SERVER.jog"])
 
     def settle():
-        ca_write(f"{prefix}motor.STOP", 1, notify=True, timeout=10, repeater=False)
+        caput(f"{prefix}motor.STOP", 1)
 
     @FIGURES
     @given(pv=st.sampled_from(writable), value=VALUES, dtype=st.sampled_from(WIRE))
@@ -111,8 +114,8 @@ def test_fuzz_every_writable_chart_setting(chart_ioc, prefix):
         check_put(chart_ioc, pv, value, dtype, settle)
     fuzz()
     for name, value in (("freeze", "Off"), ("rate", 10.0), ("width", 320), ("height", 240)):
-        ca_write(c + name, value, notify=True, timeout=5, repeater=False)
+        caput(c + name, value)
     uid = int(read(c + "UniqueId_RBV")[0])
-    wait_until(lambda: int(read(c + "UniqueId_RBV")[0]) > uid + 2, 10, "frames again")
+    wait_until(lambda: int(read(c + "UniqueId_RBV")[0]) > uid + 2, PATIENCE, "frames again")
     chart_ioc.restart()
     assert int(read(c + "width")[0]) == 320
