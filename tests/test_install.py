@@ -20,7 +20,8 @@ SOURCES = ("iocs", "pydm_widgets", "displays", "deploy", "setup.cfg", "pyproject
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
-    """A fresh venv with ``pip install <clone>`` done; its dependencies come from ours."""
+    """A fresh venv with ``pip install <clone>`` done (a wheel built in pip's isolated build
+    environment, installed); its dependencies come from ours."""
     root = tmp_path_factory.mktemp("pip")
     src = root / "clone"
     src.mkdir()
@@ -31,13 +32,15 @@ def venv(tmp_path_factory):
         else:
             shutil.copy(ROOT / name, src / name)
     env = plain_env()
-    run([sys.executable, "-m", "venv", str(root / "venv")], root, env)
+    # a venv without its own copy of pip (ensurepip takes long); our pip installs into it
+    run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], root, env)
     py = root / "venv" / "bin" / "python"
     site = run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                root, env).stdout.strip()
     deps = sysconfig.get_paths()["purelib"]      # numpy, PyQt5, pydm...: installed already
     (Path(site) / "pvchart-test-deps.pth").write_text(deps + "\n")
-    run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(src)], root, env, 600)
+    run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
+         str(src)], root, env, 600)
     return root / "venv" / "bin"
 
 

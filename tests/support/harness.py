@@ -25,24 +25,32 @@ PATIENCE = 60.0
 
 
 def _again(operation, *args, **kwargs):
-    """caproto's sync client opens a circuit per call; one torn down while it initialises (the
-    channel is not created yet, nothing was written) is the client's hiccup, not the IOC's:
-    try again, twice at most (an IOC that died fails the next check)."""
-    for attempt in range(3):
+    """caproto's sync client searches and opens a circuit per call. Two of its failures come
+    before anything reaches the IOC, so the call is made again: a circuit torn down while it
+    initialises (twice more at most: an IOC that died fails the next check), and a search
+    that went unanswered within the call's ``timeout`` (its datagrams are the first a loaded
+    machine drops or delays; searched again until PATIENCE has passed). What the IOC answers
+    (an error, a read, a completed write) is never retried."""
+    deadline = time.monotonic() + PATIENCE
+    hiccups = 0
+    while True:
         try:
             return operation(*args, **kwargs)
         except CaprotoError as ex:
-            if "during initialization" not in str(ex) or attempt == 2:
+            unanswered = "from the search for" in str(ex)
+            if "during initialization" in str(ex) and hiccups < 2:
+                hiccups += 1
+            elif not (unanswered and time.monotonic() < deadline):
                 raise
 
 
 def ca_read(*args, **kwargs):
-    """caproto's sync ``read``, past the client's circuit hiccups."""
+    """caproto's sync ``read``, past the client's hiccups before the IOC is reached."""
     return _again(_sync.read, *args, **kwargs)
 
 
 def ca_write(*args, **kwargs):
-    """caproto's sync ``write``, past the client's circuit hiccups."""
+    """caproto's sync ``write``, past the client's hiccups before the IOC is reached."""
     return _again(_sync.write, *args, **kwargs)
 
 

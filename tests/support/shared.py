@@ -5,7 +5,8 @@
   nothing else. :class:`PatternPool` likewise hands out image prefixes of the pattern IOC.
 * :class:`SharedChart`: a chart IOC charting the pool's ``motor`` axis; each test gets it
   rendering with both sources connected, and afterwards every chart, trace and preset setting,
-  the motor's fields and position and the history are put back as they were.
+  the motor's fields and position and the history are put back as they were (and the chart is
+  frozen until the next test, so that it does not render for nobody).
 
 A test that stops, restarts or breaks an IOC (or needs other command-line options) starts
 its own instead (``motor_ioc``, ``chart_ioc``, ``start_ioc`` in tests/conftest.py).
@@ -235,6 +236,7 @@ class SharedChart:
         if self.ioc is None or not self.ioc.alive() or not self.pool.ioc.alive():
             self._start()
         else:
+            caput(f"{self.pool.prefix}chart:freeze", "Off")      # parked: see restore()
             self._wait_live()
         yield ChartView(self.pool.prefix, self.ioc)
         for what, ioc in (("chart", self.ioc), ("motor", self.pool.ioc)):
@@ -265,6 +267,7 @@ class SharedChart:
         caput(f"{self.pool.prefix}chart:clear", 1)
         wait_until(lambda: not self._differences(), PATIENCE,
                    "the shared chart's settings put back")
+        caput(f"{self.pool.prefix}chart:freeze", "On")   # parked: no rendering between tests
 
     def stop(self) -> None:
         if self.ioc is not None:
