@@ -131,15 +131,17 @@ def test_dly_holds_dmov_and_put_completion(brisk):
     configure(m, DLY=1.0)
     with MonitorLog(m, "RBV", "DMOV") as log:
         assert epics.caput(f"{m}.VAL", 0.5, wait=True, timeout=PATIENCE) == 1
-        at_completion = log.snapshot()       # monitors and completion share pyepics' circuit
-    fields = [(f, v) for f, v, _ in at_completion]
+        assert fresh(m, "DMOV") == 1                         # done when the put completed
+        wait_until(lambda: log.values("DMOV")[-1:] == [1] and 0 in log.values("DMOV"),
+                   PATIENCE, "the DMOV events")
+        events = log.snapshot()
+    fields = [(f, v) for f, v, _ in events]
     start = fields.index(("DMOV", 0))
-    assert fields[start:].count(("DMOV", 1)) == 1 and fields[-1] == ("DMOV", 1)
-    #                                          done, once, before the put completed,
-    assert ("RBV", pytest.approx(0.5)) in fields[start:]               # after the motion
-    t_start, t_done = at_completion[start][2], at_completion[-1][2]
-    assert t_done - t_start >= 1.0           # held at least DLY (the IOC's own clock: load
-    #                                          can only lengthen it)
+    done = start + fields[start:].index(("DMOV", 1))
+    assert ("RBV", pytest.approx(0.5)) in fields[start:done]        # the motion, then DLY
+    assert not [f for f, _ in fields[done:] if f == "RBV"]
+    assert events[done][2] - events[start][2] >= 1.0   # held at least DLY (the IOC's own
+    #                                                    clock: load can only lengthen it)
 
 
 def test_settings_clamp_and_fields_are_served(brisk):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,22 @@ _counter = itertools.count()
 #: goal (speed goals are measured in benchmarks/). A loaded two-core machine is slow, not
 #: wrong.
 PATIENCE = 60.0
+
+
+def _udp_socket_of_its_own(socket_module=socket) -> socket.socket:
+    """caproto's ``bcast_socket()`` for its sync client, but on a port of its own.
+
+    caproto sets SO_REUSEADDR on the client's search socket. On Linux a later socket with that
+    option may then be bound to the same port (a bind to port 0 picks it as if free) and the
+    datagrams to the port go to the newest socket: another process's caproto client took the
+    replies to our searches (seen as 60 s search timeouts while the IOC logged its answers).
+    Without the option the port stays ours alone."""
+    sock = socket_module.socket(socket_module.AF_INET, socket_module.SOCK_DGRAM)
+    sock.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_BROADCAST, 1)
+    return sock                  # the sync client binds it to ("", 0): a free port
+
+
+_sync.ca.bcast_socket = _udp_socket_of_its_own      # what caproto's sync client calls
 
 
 def _again(operation, *args, **kwargs):
