@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,10 @@ from caproto.sync import client as _sync
 from iocs.common.caenv import IocPorts, server_env
 
 _counter = itertools.count()
+
+#: A child started behind this gets SIGTERM when the process that started it ends (util-linux
+#: setpriv sets PR_SET_PDEATHSIG, then execs): a test worker that crashed leaves no IOC behind.
+DIES_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
 
 #: Seconds a test waits for something that must happen: a liveness deadline, never a speed
 #: goal (speed goals are measured in benchmarks/). A loaded two-core machine is slow, not
@@ -131,11 +136,12 @@ class IocProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def start(self, timeout: float = 30.0) -> IocProcess:
+    def start(self, timeout: float = PATIENCE) -> IocProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, *self.args], env=self.env,
+        self.proc = subprocess.Popen([*DIES_WITH_PARENT, sys.executable, *self.args],
+                                     env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         log.close()
