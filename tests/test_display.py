@@ -62,7 +62,7 @@ def test_chart_ui_addresses_only_the_prefix_it_was_given(qtbot, macros, expected
 
 def test_csv_export_holds_what_the_chart_plots(qtbot, chart, tmp_path, monkeypatch):
     c = chart.chart
-    caput(f"{chart.motor}.VELO", 20.0)
+    caput(f"{chart.motor}.VELO", 2.0)      # 0.75 s of readbacks at 20 Hz: a history
     caput(f"{chart.motor}.VAL", 1.5)
     wait_until(lambda: np.size(values := caget_fresh(c + "T1:values")) >= 5 and
                values[-1] == pytest.approx(1.5), PATIENCE,

@@ -265,8 +265,15 @@ class SharedChart:
             caput(f"{m}.VAL", 0.0)
             caput(f"{m}.VELO", self._saved[f"{m}.VELO"])
         caput(f"{self.pool.prefix}chart:clear", 1)
-        wait_until(lambda: not self._differences(), PATIENCE,
-                   "the shared chart's settings put back")
+        try:
+            wait_until(lambda: not self._differences(), PATIENCE,
+                       "the shared chart's settings put back")
+        except TimeoutError:
+            left = {name: (*values, caget_fresh(name, as_string=self._monitors[name][1]))
+                    for name, values in self._differences().items()}
+            self.stop()                            # the next test starts a fresh one
+            raise AssertionError("not put back (monitored, saved, read now): "
+                                 f"{left}") from None
         caput(f"{self.pool.prefix}chart:freeze", "On")   # parked: no rendering between tests
 
     def stop(self) -> None:
