@@ -14,7 +14,7 @@ DEBS := procserv xvfb xdotool chromium chromium-driver libxcb-icccm4 libxcb-imag
         libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
         libxcb-cursor0 libgl1 libegl1 libfontconfig1 libdbus-1-3
 
-.PHONY: test demo docs bench deps system-deps lint fuzz clean
+.PHONY: test unit demo docs bench deps system-deps lint fuzz clean
 
 deps: system-deps $(STAMP)
 
@@ -34,18 +34,27 @@ system-deps:
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
-# Two workers (pytest-xdist): every test has its own ports and prefixes, so they run side by
-# side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
+# Every tier (tests/conftest.py: unit, qt, ioc, procserv, netns, browser, install) on two
+# pytest-xdist workers: each worker has its own ports, prefixes and shared IOCs, so they run
+# side by side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
+# loadgroup keeps a group (the network namespaces of the site tests) on one worker.
 test: deps docs lint
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --dist loadgroup tests
+
+# The quick loop: the unit tier (pure: no processes, no sockets beyond an in-process server),
+# Hypothesis at its "unit" profile (fewer examples).
+unit: deps
+	PVCHART_HYPOTHESIS_PROFILE=unit $(PY) -m pytest -q -m unit tests
 
 lint: deps
 	$(VENV)/bin/ruff check iocs pydm_widgets tests benchmarks docs
 	$(VENV)/bin/mypy
 
-# More property-based examples than make test runs (PVCHART_FUZZ_EXAMPLES, default 1000).
+# More property-based examples than make test runs: Hypothesis' "fuzz" profile, random (not
+# derandomized), PVCHART_FUZZ_EXAMPLES examples per test (default 1000).
 fuzz: deps
-	PVCHART_FUZZ_EXAMPLES=$${PVCHART_FUZZ_EXAMPLES:-1000} $(PY) -m pytest tests/test_fuzz.py
+	PVCHART_HYPOTHESIS_PROFILE=fuzz PVCHART_FUZZ_EXAMPLES=$${PVCHART_FUZZ_EXAMPLES:-1000} \
+	  $(PY) -m pytest tests/test_fuzz.py
 
 # Sphinx with warnings as errors; the screenshots and plots come from the code.
 docs: deps

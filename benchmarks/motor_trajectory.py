@@ -9,6 +9,10 @@ baseline) as real subprocesses on loopback, and prints:
   leg (BDST, BVEL, BACC); end-time error; readback update rate;
 * retries: an IOC whose mechanics fall 3 % short of each commanded move, RTRY 5 and RDBD
   0.01: retries used (RCNT), final |RBV - VAL| and time per move;
+* stop: seconds from a STOP put during a move to DMOV 1 (the deceleration, ACCL, included),
+  ours vs the baseline;
+* concurrent: two axes of one IOC moving at once: time until both are done over the time of
+  one such move alone (1.0: fully in parallel), ours vs the baseline;
 * CPU: IOC CPU per wall second per continuously moving axis, ours vs the baseline, ratio last.
 """
 from __future__ import annotations
@@ -117,6 +121,65 @@ def retries(m: str) -> Dict[str, float]:
             "final_err_max": max(finals), "move_s_mean": statistics.fmean(times)}
 
 
+class DoneWatch:
+    """Client-clock times of a record's DMOV changes to 1 (a monitor)."""
+
+    def __init__(self, m: str) -> None:
+        self.done: List[float] = []
+        self.pv = epics.PV(f"{m}.DMOV", auto_monitor=True, callback=self._event)
+        self.pv.wait_for_connection(10)
+
+    def _event(self, value=None, **kw) -> None:
+        if value == 1:
+            self.done.append(time.monotonic())
+
+    def close(self) -> None:
+        self.pv.clear_callbacks()
+
+
+def stopping(m: str, repeat: int = 5) -> Dict[str, float]:
+    """STOP put during a move to DMOV 1 (s), ``repeat`` times."""
+    for field, value in dict(MOTION, BDST=0.0).items():
+        epics.caput(f"{m}.{field}", value, wait=True)
+    watch = DoneWatch(m)
+    latencies = []
+    for _ in range(repeat):
+        start = epics.caget(f"{m}.RBV", use_monitor=False)
+        epics.caput(f"{m}.VAL", start + 20.0, wait=False)
+        wait_until(lambda start=start: epics.caget(f"{m}.RBV", use_monitor=False) >
+                   start + 1.0, 30, "the move under way")
+        n = len(watch.done)
+        t0 = time.monotonic()
+        epics.caput(f"{m}.STOP", 1, wait=False)
+        wait_until(lambda n=n: len(watch.done) > n, 30, "DMOV 1 after STOP")
+        latencies.append(watch.done[n] - t0)
+        epics.caput(f"{m}.VAL", 0.0, wait=True, timeout=60)
+    watch.close()
+    return {"median_s": statistics.median(latencies), "max_s": max(latencies),
+            "accl_s": MOTION["ACCL"]}
+
+
+def concurrency(motors: List[str], distance: float = 3.0) -> Dict[str, float]:
+    """Time until every axis is done moving ``distance`` at once, over one axis alone."""
+    for m in motors:
+        for field, value in dict(MOTION, BDST=0.0).items():
+            epics.caput(f"{m}.{field}", value, wait=True)
+        epics.caput(f"{m}.VAL", 0.0, wait=True, timeout=60)
+
+    def moves(group: List[str], target: float) -> float:
+        threads = [threading.Thread(target=epics.caput, args=(f"{m}.VAL", target),
+                                    kwargs=dict(wait=True, timeout=60)) for m in group]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return time.monotonic() - t0
+    alone = moves(motors[:1], distance)
+    together = moves(motors, 0.0)                    # every axis, the same distance back
+    return {"alone_s": alone, "together_s": together, "factor": together / alone}
+
+
 def cpu_per_axis(proc: IocProcess, motors: List[str], span: float,
                  seconds: float = 8.0) -> float:
     """CPU fraction of the IOC per axis while every axis moves back and forth."""
@@ -172,6 +235,17 @@ def main(argv: List[str] | None = None) -> int:
         print(f"retries  mechanics 3 % short, RTRY 5, RDBD 0.01: {r['retries_mean']:.1f} "
               f"retries per move (max {r['retries_max']:.0f}), final |RBV-VAL| max "
               f"{r['final_err_max']:.4f}, {r['move_s_mean']:.2f} s per move", flush=True)
+        out["stop"] = {"ours": stopping("BO:motor"), "baseline": stopping("BB:mtr1")}
+        print(f"stop     STOP put -> DMOV 1 (ACCL {MOTION['ACCL']} s): ours median "
+              f"{out['stop']['ours']['median_s']:.2f} s (max {out['stop']['ours']['max_s']:.2f}),"
+              f" fake_motor_record {out['stop']['baseline']['median_s']:.2f} s (max "
+              f"{out['stop']['baseline']['max_s']:.2f})", flush=True)
+        out["concurrent"] = {"ours": concurrency(["BO:m2", "BO:m3"]),
+                             "baseline": concurrency(["BB:mtr2", "BB:mtr3"])}
+        print(f"concurrent two axes at once / one alone: ours "
+              f"{out['concurrent']['ours']['factor']:.2f}, fake_motor_record "
+              f"{out['concurrent']['baseline']['factor']:.2f} (1.0: fully parallel)",
+              flush=True)
         for m in ("BO:motor", "BO:m2", "BO:m3"):
             for field, value in dict(MOTION, BDST=0.0).items():
                 epics.caput(f"{m}.{field}", value, wait=True)

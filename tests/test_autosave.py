@@ -2,7 +2,11 @@
 import json
 import logging
 
+import pytest
+
 from iocs.common.autosave import AutosaveFile
+
+pytestmark = pytest.mark.unit
 
 
 def test_round_trip_and_atomic_replace(tmp_path):

@@ -5,6 +5,8 @@ from qtpy.QtGui import QImage
 
 from pydm_widgets import codec
 
+pytestmark = pytest.mark.unit
+
 
 def pixels(decoded):
     img = decoded.image.convertToFormat(QImage.Format_RGB888)

@@ -1,15 +1,17 @@
-"""The shipped display: PyDM macros (issue 10.2) and the CSV export of the chart's data."""
+"""The shipped display: PyDM macros (issue 10.2) and the CSV export of the chart's data (from
+the worker's shared chart IOC)."""
 import csv
 import json
 
-import epics
 import numpy as np
 import pytest
 from qtpy.QtWidgets import QWidget
 
 from iocs.ops.display import display_file
 from pydm_widgets.export import ChartExportButton
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, caput, wait_until
+
+pytestmark = pytest.mark.ioc
 
 
 def addresses(display):
@@ -44,7 +46,7 @@ def test_chart_ui_addresses_only_the_prefix_it_was_given(qtbot, macros, expected
     def settled():
         found = addresses(display)
         return found and not any("${" in a for a in found)
-    qtbot.waitUntil(settled, timeout=5000)        # MacroDefaults fills what was not given
+    qtbot.waitUntil(settled, timeout=int(PATIENCE * 1000))   # MacroDefaults fills the rest
     found = addresses(display)
     assert len(found) > 10
     strip = [a.split("://", 1)[-1] for a in found]
@@ -58,14 +60,13 @@ def test_chart_ui_addresses_only_the_prefix_it_was_given(qtbot, macros, expected
     assert any(expected in json.dumps(m) for m in given)   # the settings display gets them
 
 
-def test_csv_export_holds_what_the_chart_plots(qtbot, chart_ioc, prefix, tmp_path,
-                                               monkeypatch):
-    c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 10, "sources")
-    epics.caput(f"{prefix}motor.VELO", 20.0, wait=True)
-    epics.caput(f"{prefix}motor.VAL", 1.5, wait=True, timeout=30)
+def test_csv_export_holds_what_the_chart_plots(qtbot, chart, tmp_path, monkeypatch):
+    c = chart.chart
+    caput(f"{chart.motor}.VELO", 2.0)      # 0.75 s of readbacks at 20 Hz: a history
+    caput(f"{chart.motor}.VAL", 1.5)
     wait_until(lambda: np.size(values := caget_fresh(c + "T1:values")) >= 5 and
-               values[-1] == pytest.approx(1.5), 10, "the history up to the end of the move")
+               values[-1] == pytest.approx(1.5), PATIENCE,
+               "the history up to the end of the move")
 
     button = ChartExportButton()
     qtbot.addWidget(button)
@@ -76,7 +77,7 @@ def test_csv_export_holds_what_the_chart_plots(qtbot, chart_ioc, prefix, tmp_pat
                         staticmethod(lambda *a, **k: (str(path), "")))
     button.click()
     rows = list(csv.DictReader(path.open()))
-    assert {r["source"] for r in rows} == {f"{prefix}motor.RBV", f"{prefix}motor.VAL"}
+    assert {r["source"] for r in rows} == {f"{chart.motor}.RBV", f"{chart.motor}.VAL"}
     rbv = [r for r in rows if r["trace"] == "1"]
     times = [float(r["epoch_s"]) for r in rbv]
     assert times == sorted(times) and len(rbv) >= 5

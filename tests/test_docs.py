@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.harness import wait_until
+from tests.support.harness import PATIENCE, wait_until
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
 
 from pvdocs import pv_rows  # noqa: E402
+
+pytestmark = pytest.mark.ioc
 
 PAGES = {"iocs.motor.ioc": ("motor_ioc.rst", "motor", "{p}motor.RTYP", ["--axes", "motor"]),
          "iocs.chart.ioc": ("chart_ioc.rst", "chart", "{p}chart:UniqueId_RBV", [])}
@@ -18,18 +20,16 @@ PAGES = {"iocs.motor.ioc": ("motor_ioc.rst", "motor", "{p}motor.RTYP", ["--axes"
 
 def served_pvs(ioc, prefix):
     """PV names a running IOC logged with --list-pvs."""
-    text = wait_until(lambda: "PVs available" in ioc.log() and ioc.log(), 10, "PV list")
+    text = wait_until(lambda: "PVs available" in ioc.log() and ioc.log(), PATIENCE, "PV list")
     names = re.findall(r"^\s*(" + re.escape(prefix) + r"\S+)\s*$", text, re.M)
     return {n.replace(prefix, "BEAMLINE:", 1) for n in names}
 
 
 @pytest.mark.parametrize("module", sorted(PAGES))
-def test_reference_lists_every_served_pv(module, start_ioc, prefix, motor_ioc):
+def test_reference_lists_every_served_pv(module, start_ioc, prefix):
     page, role, ready, extra = PAGES[module]
     assert f".. pv-table:: {module}" in (DOCS / page).read_text()
     assert f".. cli-help:: {module}" in (DOCS / page).read_text()
-    if role == "motor":
-        motor_ioc.stop()
     ioc = start_ioc(role, module, "--prefix", prefix, "--list-pvs", *extra,
                     ready_pv=ready.format(p=prefix))
     documented = {row[0] for row in pv_rows(module)}

@@ -5,6 +5,8 @@ import pytest
 
 from iocs.motor.motion import Calibration, trapezoid_profile
 
+pytestmark = pytest.mark.unit
+
 
 def test_trapezoid_reaches_velocity_and_ends_on_target():
     p = trapezoid_profile(0.0, 10.0, vbas=0.0, velo=2.0, accl=0.5, t0=100.0)

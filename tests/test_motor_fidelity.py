@@ -3,49 +3,41 @@ and ophyd: limit switches vs soft limits, put semantics, backlash, steps, DLY, r
 encoder, alarms.
 
 Reads and puts of the test itself go through caproto's sync client: pyepics' PV cache would
-otherwise hand ophyd plain PVs it cannot use.
+otherwise hand ophyd plain PVs it cannot use. Tests that need IOC options (switches, a
+positioning error, an encoder) start their own IOC; the others take an axis of the shared one.
 """
-import time
-
 import epics
 import pytest
-from caproto import ChannelType
 
 from iocs.motor.rules import Msta
-from tests.support.harness import ca_read, ca_write, wait_until
+from tests.support.harness import PATIENCE, wait_until
+from tests.support.motor import MonitorLog
+from tests.support.motor import ca_configure as configure
+from tests.support.motor import ca_fresh as fresh
+from tests.support.motor import ca_put as put
+from tests.support.motor import ca_severity as severity
+
+pytestmark = pytest.mark.ioc
+
+#: Fast motion, so that the tests spend their time on behaviour, not travel.
+BRISK = dict(VMAX=0.0, VELO=50.0, ACCL=0.05, BVEL=50.0, BACC=0.05, JVEL=20.0, JAR=1000.0)
 
 
-def fresh(m, field, as_string=False):
-    response = ca_read(f"{m}.{field}", timeout=5, repeater=False,
-                       data_type=ChannelType.STRING if as_string else None)
-    value = response.data[0]
-    return value.decode() if isinstance(value, bytes) else value.item() if hasattr(
-        value, "item") else value
-
-
-def put(pv, value, wait=True, timeout=30.0):
-    ca_write(pv, value, notify=wait, timeout=timeout, repeater=False)
-
-
-def configure(m, **fields):
-    for name, value in fields.items():
-        put(f"{m}.{name}", value)
-
-
-def severity(pvname):
-    return int(ca_read(pvname, data_type="time", timeout=5,
-                       repeater=False).metadata.severity)
+@pytest.fixture
+def brisk(motor):
+    """An axis of the shared motor IOC, moving fast."""
+    configure(motor, **BRISK)
+    return motor
 
 
 @pytest.fixture
 def axis(start_ioc, prefix):
-    """Factory: a motor IOC with the given extra arguments; returns the record name."""
+    """Factory: a motor IOC of its own with the given options, moving fast; the record."""
     def start(*args):
         start_ioc("motor", "iocs.motor", "--prefix", prefix, *args,
                   ready_pv=f"{prefix}motor.RTYP")
         m = f"{prefix}motor"
-        configure(m, VMAX=0.0, VELO=50.0, ACCL=0.05, BVEL=50.0, BACC=0.05, JVEL=20.0,
-                  JAR=1000.0)
+        configure(m, **BRISK)
         return m
     return start
 
@@ -54,12 +46,13 @@ def test_soft_limit_is_no_switch_and_the_switch_stops_the_motor(axis):
     m = axis("--hard-limits=-50,50")
     from ophyd import EpicsMotor
     om = EpicsMotor(m, name="om")
-    om.wait_for_connection(timeout=10)
+    om.wait_for_connection(timeout=PATIENCE)
     configure(m, HLM=40.0, LLM=-40.0, HLSV="MAJOR")
     status = om.set(40.0)
-    status.wait(timeout=10)
+    status.wait(timeout=PATIENCE)
     assert status.success and fresh(m, "HLS") == 0
-    assert epics.Motor(m).move(-40.0, wait=True, timeout=10) == 0      # DONE_OK
+    assert epics.Motor(m, timeout=PATIENCE).move(-40.0, wait=True,
+                                                 timeout=PATIENCE) == 0     # DONE_OK
     assert fresh(m, "LLS") == 0 and fresh(m, "SEVR") == "NO_ALARM"
     # past the soft limit (disabled) into the switch: stops at 50, HLS, PLUS_LS, HLSV
     configure(m, DHLM=0.0, DLLM=0.0)
@@ -78,17 +71,17 @@ def test_soft_limit_is_no_switch_and_the_switch_stops_the_motor(axis):
     put(f"{m}.VAL", 0.0)
     put(f"{m}.JOGF", 1, wait=False)
     wait_until(lambda: fresh(m, "DMOV") == 1 and fresh(m, "JOGF") == 0 and
-               fresh(m, "RBV") == pytest.approx(40.0), 10, "jog to HLM")
+               fresh(m, "RBV") == pytest.approx(40.0), PATIENCE, "jog to HLM")
     assert fresh(m, "HLS") == 0
     om.destroy()
 
 
-def test_put_beyond_a_limit_completes_with_lvio_and_changes_nothing(axis):
-    m = axis()
+def test_put_beyond_a_limit_completes_with_lvio_and_changes_nothing(brisk):
+    m = brisk
     put(f"{m}.VAL", 3.0)
     for field, value in (("VAL", 150.0), ("DVAL", -150.0), ("RVAL", 2_000_000),
                          ("RLV", 500.0)):
-        ca_write(f"{m}.{field}", value, notify=True, timeout=10, repeater=False)
+        put(f"{m}.{field}", value)
         assert fresh(m, "LVIO") == 1, field
         assert fresh(m, "VAL") == pytest.approx(3.0) and fresh(m, "RBV") == \
             pytest.approx(3.0), field
@@ -98,18 +91,17 @@ def test_put_beyond_a_limit_completes_with_lvio_and_changes_nothing(axis):
 
 
 def rbv_extremes(m, move):
-    seen = []
-    pv = epics.PV(f"{m}.RBV", auto_monitor=True, callback=lambda value=None, **kw:
-                  seen.append(value))
-    assert pv.wait_for_connection(5)
-    move()
-    wait_until(lambda: seen and seen[-1] == pytest.approx(fresh(m, "RBV")), 5, "last RBV")
-    pv.clear_callbacks()
+    """The lowest and highest RBV the monitor saw during ``move()`` (a completed put)."""
+    with MonitorLog(m, "RBV") as log:
+        move()
+        wait_until(lambda: log.values("RBV")[-1:] == [pytest.approx(fresh(m, "RBV"))],
+                   PATIENCE, "the last RBV")
+        seen = log.values("RBV")
     return min(seen), max(seen)
 
 
-def test_backlash_approaches_from_the_preferred_side(axis):
-    m = axis()
+def test_backlash_approaches_from_the_preferred_side(brisk):
+    m = brisk
     configure(m, BDST=0.5, BVEL=5.0, BACC=0.1, VELO=20.0)
     low, high = rbv_extremes(m, lambda: put(f"{m}.VAL", -2.0))       # against: overshoot
     assert low == pytest.approx(-2.5, abs=0.01) and fresh(m, "RBV") == pytest.approx(-2.0)
@@ -120,8 +112,8 @@ def test_backlash_approaches_from_the_preferred_side(axis):
     assert high == pytest.approx(2.5, abs=0.01) and fresh(m, "RBV") == pytest.approx(2.0)
 
 
-def test_steps_round_and_tiny_moves_do_not_move(axis):
-    m = axis()
+def test_steps_round_and_tiny_moves_do_not_move(brisk):
+    m = brisk
     configure(m, MRES=0.01)
     assert fresh(m, "UREV") == pytest.approx(2.0) and fresh(m, "RDBD") == pytest.approx(0.01)
     put(f"{m}.VAL", 0.003)                                           # under one step
@@ -134,27 +126,26 @@ def test_steps_round_and_tiny_moves_do_not_move(axis):
     assert fresh(m, "MRES") == pytest.approx(0.002) and fresh(m, "RRBV") == 500
 
 
-def test_dly_holds_dmov_and_put_completion(axis):
-    m = axis()
+def test_dly_holds_dmov_and_put_completion(brisk):
+    m = brisk
     configure(m, DLY=1.0)
-    dmov = []
-    pv = epics.PV(f"{m}.DMOV", form="time", auto_monitor=True,
-                  callback=lambda value=None, timestamp=None, **kw: dmov.append((value,
-                                                                                 timestamp)))
-    rbv = epics.PV(f"{m}.RBV", form="time", auto_monitor=True)
-    assert pv.wait_for_connection(5) and rbv.wait_for_connection(5)
-    t0 = time.monotonic()
-    put(f"{m}.VAL", 0.5)
-    elapsed = time.monotonic() - t0
-    wait_until(lambda: dmov and dmov[-1][0] == 1, 5, "DMOV=1")
-    pv.clear_callbacks()
-    assert elapsed >= 1.0                                            # 10 ms move + 1 s DLY
-    last_motion = rbv.get_with_metadata(use_monitor=False)["timestamp"]
-    assert dmov[-1][1] - last_motion >= 0.95
+    with MonitorLog(m, "RBV", "DMOV") as log:
+        assert epics.caput(f"{m}.VAL", 0.5, wait=True, timeout=PATIENCE) == 1
+        assert fresh(m, "DMOV") == 1                         # done when the put completed
+        wait_until(lambda: log.values("DMOV")[-1:] == [1] and 0 in log.values("DMOV"),
+                   PATIENCE, "the DMOV events")
+        events = log.snapshot()
+    fields = [(f, v) for f, v, _ in events]
+    start = fields.index(("DMOV", 0))
+    done = start + fields[start:].index(("DMOV", 1))
+    assert ("RBV", pytest.approx(0.5)) in fields[start:done]        # the motion, then DLY
+    assert not [f for f, _ in fields[done:] if f == "RBV"]
+    assert events[done][2] - events[start][2] >= 1.0   # held at least DLY (the IOC's own
+    #                                                    clock: load can only lengthen it)
 
 
-def test_settings_clamp_and_fields_are_served(axis):
-    m = axis()
+def test_settings_clamp_and_fields_are_served(brisk):
+    m = brisk
     configure(m, VMAX=10.0)
     assert fresh(m, "VELO") == pytest.approx(10.0)                   # VMAX pulled VELO down
     put(f"{m}.VELO", 25.0)
@@ -165,8 +156,8 @@ def test_settings_clamp_and_fields_are_served(axis):
         assert fresh(m, field) == expected, field
 
 
-def test_dir_keeps_val_and_limits_follow_set_position_at_once(axis):
-    m = axis()
+def test_dir_keeps_val_and_limits_follow_set_position_at_once(brisk):
+    m = brisk
     put(f"{m}.VAL", 1.0)
     put(f"{m}.DIR", "Neg")
     assert fresh(m, "VAL") == pytest.approx(1.0) and fresh(m, "RBV") == pytest.approx(1.0)
@@ -175,9 +166,9 @@ def test_dir_keeps_val_and_limits_follow_set_position_at_once(axis):
     from ophyd import EpicsMotor
     from ophyd.utils import LimitError
     om = EpicsMotor(m, name="om")
-    om.wait_for_connection(timeout=10)
+    om.wait_for_connection(timeout=PATIENCE)
     om.set_current_position(51.0)                     # OFF moves by 50: limits -50..150
-    om.set(140.0).wait(timeout=10)                    # inside the new limits: allowed at once
+    om.set(140.0).wait(timeout=PATIENCE)     # inside the new limits: allowed at once
     assert om.limits == pytest.approx((-50.0, 150.0))
     assert fresh(m, "RBV") == pytest.approx(140.0)
     with pytest.raises(LimitError):
@@ -212,8 +203,8 @@ def test_encoder_readback_and_ueip(axis):
     assert fresh(m, "RMP") == 12345
 
 
-def test_without_an_encoder_ueip_stays_no_and_no_encoder_bits(axis):
-    m = axis()
+def test_without_an_encoder_ueip_stays_no_and_no_encoder_bits(brisk):
+    m = brisk
     put(f"{m}.UEIP", "Yes")
     assert fresh(m, "UEIP") == "No"
     put(f"{m}.HOMF", 1)

@@ -6,6 +6,8 @@ import pytest
 
 from iocs.motor.mover import Mover
 
+pytestmark = pytest.mark.unit
+
 
 def run(coro):
     return asyncio.run(coro)

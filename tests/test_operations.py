@@ -12,7 +12,9 @@ import epics
 import pytest
 
 from iocs.ops.processes import alive
-from tests.support.harness import ca_read, ca_write, caget_fresh, wait_until
+from tests.support.harness import PATIENCE, ca_read, ca_write, caget_fresh, caput, wait_until
+
+pytestmark = pytest.mark.procserv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,8 +48,9 @@ def test_restarts_count_crashes_not_starts_and_logs_are_plain(launcher, prefix):
     assert launcher.status(["motor"])["motor"]["restarts"] == 0
     (old,) = launcher.child_pids("motor")
     os.kill(old, signal.SIGKILL)
-    wait_until(lambda: [p for p in launcher.child_pids("motor") if p != old], 10, "respawn")
-    wait_until(lambda: caget_fresh(f"{prefix}motor.RTYP", timeout=0.5), 10, "motor back")
+    wait_until(lambda: [p for p in launcher.child_pids("motor") if p != old], PATIENCE,
+               "respawn")
+    wait_until(lambda: caget_fresh(f"{prefix}motor.RTYP", timeout=1), PATIENCE, "motor back")
     assert launcher.status(["motor"])["motor"]["restarts"] == 1
     log = launcher.path("motor", "log").read_text()
     assert "\x1b[" not in log                                          # no colour codes
@@ -76,11 +79,11 @@ def test_access_security_refuses_writes_but_allows_reads(start_ioc, prefix, tmp_
     start_ioc("motor", "iocs.motor", "--prefix", prefix, "--access-file", str(acf),
               ready_pv=f"{prefix}motor.RTYP")
     m = f"{prefix}motor"
-    assert ca_read(f"{m}.RBV", timeout=5, repeater=False).data[0] == 0.0
+    assert ca_read(f"{m}.RBV", timeout=PATIENCE, repeater=False).data[0] == 0.0
     with pytest.raises(Exception, match=r"(?i)write"):
-        ca_write(f"{m}.VAL", 1.0, notify=True, timeout=5, repeater=False)
-    pv = epics.PV(f"{m}.VELO")
-    assert pv.wait_for_connection(5) and pv.read_access and not pv.write_access
+        ca_write(f"{m}.VAL", 1.0, notify=True, timeout=PATIENCE, repeater=False)
+    pv = epics.get_pv(f"{m}.VELO")
+    assert pv.wait_for_connection(PATIENCE) and pv.read_access and not pv.write_access
     assert caget_fresh(f"{m}.RBV") == 0.0 and caget_fresh(f"{m}.VELO") == 1.0
 
 
@@ -90,35 +93,13 @@ def test_an_access_file_that_grants_us_write_still_works(start_ioc, prefix, tmp_
     acf.write_text(f"UAG(us) {{{user}}}\nASG(DEFAULT) {{\n RULE(1, WRITE) {{UAG(us)}}\n}}\n")
     start_ioc("motor", "iocs.motor", "--prefix", prefix, "--access-file", str(acf),
               ready_pv=f"{prefix}motor.RTYP")
-    assert epics.caput(f"{prefix}motor.VAL", 0.5, wait=True, timeout=20) == 1
-
-
-COMMANDS = [["iocs.motor"], ["iocs.chart"], ["iocs.ops.launcher_cli"], ["iocs.ops.display"],
-            ["iocs.ops.demo"], ["iocs.ops.client"], ["iocs.ops.client", "move"],
-            ["iocs.ops.repeater"]]
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
-def test_every_option_is_explained_with_its_default(command):
-    r = subprocess.run([sys.executable, "-m", *command, "--help"], capture_output=True,
-                       text=True, timeout=60, env=dict(os.environ, COLUMNS="200"))
-    assert r.returncode == 0, r.stderr
-    text = r.stdout
-    assert "``" not in text and ":class:" not in text and ":mod:" not in text
-    options = re.findall(r"^  (-[-\w, ]+?)(?: [A-Z_{}.,]+)?\s{2,}(.*)$", text, re.M)
-    for option, help_text in options:
-        assert help_text.strip(), option
-        if option.strip() not in ("-h, --help", "-q, --quiet", "-v, --verbose", "--list-pvs",
-                                  "--no-wait", "--local", "--wait", "--string",
-                                  "--ui-path", "--async-lib {asyncio}"):
-            assert "default" in help_text.lower() or "Default" in help_text, \
-                (option, help_text)
+    caput(f"{prefix}motor.VAL", 0.5)
 
 
 def test_the_launcher_refuses_a_bad_ioc_option_before_starting(tmp_path):
     r = subprocess.run([sys.executable, "-m", "iocs.ops.launcher_cli", "start", "chart",
                         "--local", "--run-dir", str(tmp_path / "run"), "--rate", "0"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=PATIENCE)
     assert r.returncode == 2 and "--rate" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "run" / "chart.pid").exists()
 
@@ -134,10 +115,10 @@ def test_make_clean_refuses_while_iocs_run(launcher, tmp_path):
     (work / ".venv" / "bin" / "pvchart-iocs").chmod(0o755)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     r = subprocess.run(["make", "-s", "clean"], cwd=work, capture_output=True, text=True,
-                       env=env, timeout=60)
+                       env=env, timeout=PATIENCE)
     assert r.returncode != 0 and "stop" in r.stdout + r.stderr
     assert (work / ".venv").exists() and launcher.child_pids("motor")
     launcher.stop()
     r = subprocess.run(["make", "-s", "clean"], cwd=work, capture_output=True, text=True,
-                       env=env, timeout=60)
+                       env=env, timeout=PATIENCE)
     assert r.returncode == 0 and not (work / ".venv").exists()

@@ -1,8 +1,10 @@
-"""PVImage against a real caproto IOC serving known test patterns, painted offscreen."""
+"""PVImage against a real caproto IOC serving known test patterns, painted offscreen.
+
+Most tests push their patterns to an image prefix of the worker's shared pattern IOC
+(``pattern``); the disconnect test stops an IOC of its own."""
 import logging
 import os
 
-import epics
 import numpy as np
 import pytest
 from qtpy.QtCore import QBuffer, QIODevice
@@ -10,8 +12,10 @@ from qtpy.QtGui import QImage
 from qtpy.QtWidgets import QApplication
 
 from pydm_widgets import codec
-from pydm_widgets.pvimage import PVImage
-from tests.support.harness import qimage_rgb
+from pydm_widgets.pvimage import ERROR_GRACE_MS, PVImage
+from tests.support.harness import PATIENCE, caput, qimage_rgb
+
+pytestmark = pytest.mark.ioc
 
 W, H = 40, 30
 QUADRANTS = {(0, 0): (255, 0, 0), (1, 0): (0, 255, 0), (0, 1): (0, 0, 255),
@@ -44,16 +48,13 @@ def push(prefix, data, sizes=None, mode_index=None):
     """Sizes and mode first, then the data, as an areaDetector IOC posts them."""
     if sizes is not None:
         for i, size in enumerate(sizes):
-            epics.caput(f"{prefix}ArraySize{i}_RBV", size, wait=True)
+            caput(f"{prefix}ArraySize{i}_RBV", size)
     if mode_index is not None:
-        epics.caput(f"{prefix}ColorMode_RBV", mode_index, wait=True)
-    epics.caput(f"{prefix}ArrayData", np.ascontiguousarray(data, dtype=np.uint8), wait=True)
+        caput(f"{prefix}ColorMode_RBV", mode_index)
+    caput(f"{prefix}ArrayData", np.ascontiguousarray(data, dtype=np.uint8))
 
 
-@pytest.fixture
-def pattern_ioc(start_ioc, prefix):
-    return start_ioc("aux", "tests.support.pattern_ioc", "--prefix", prefix,
-                     ready_pv=f"{prefix}ArraySize0_RBV")
+WAIT_MS = int(PATIENCE * 1000)          #: qtbot's deadlines: liveness only
 
 
 @pytest.fixture
@@ -82,65 +83,64 @@ def assert_quadrants(widget, mono=False):
 
 
 def wait_frames(qtbot, widget, n):
-    qtbot.waitUntil(lambda: widget.frames_shown >= n, timeout=10000)
+    qtbot.waitUntil(lambda: widget.frames_shown >= n, timeout=WAIT_MS)
 
 
 @pytest.mark.parametrize("mode", ["Mono", "RGB1", "RGB2", "RGB3"])
-def test_areadetector_modes_paint_the_expected_colours(qtbot, widget, pattern_ioc, prefix,
-                                                       mode):
+def test_areadetector_modes_paint_the_expected_colours(qtbot, widget, image_prefix, mode):
     data, sizes, index = layout(pattern(), mode)
-    push(prefix, data, sizes, index)
-    widget.imagePrefix = prefix
+    push(image_prefix, data, sizes, index)
+    widget.imagePrefix = image_prefix
     wait_frames(qtbot, widget, 1)
-    qtbot.waitUntil(lambda: widget.current_image().width() == W, timeout=5000)
+    qtbot.waitUntil(lambda: widget.current_image().width() == W, timeout=WAIT_MS)
     assert_quadrants(widget, mono=(mode == "Mono"))
     assert widget.error_message == ""
 
 
-def test_rgba_and_explicit_channels(qtbot, widget, pattern_ioc, prefix):
+def test_rgba_and_explicit_channels(qtbot, widget, image_prefix):
     rgba = np.dstack([pattern(), np.full((H, W), 255, np.uint8)])
-    epics.caput(f"{prefix}width", W, wait=True)
-    push(prefix, rgba.reshape(-1))
+    caput(f"{image_prefix}width", W)
+    push(image_prefix, rgba.reshape(-1))
     widget.colorMode = PVImage.RGBA
-    widget.widthChannel = f"ca://{prefix}width"
-    widget.imageChannel = f"{prefix}ArrayData"            # height inferred from the length
+    widget.widthChannel = f"ca://{image_prefix}width"
+    widget.imageChannel = f"{image_prefix}ArrayData"      # height inferred from the length
     wait_frames(qtbot, widget, 1)
     assert widget.current_image().size().height() == H
     assert_quadrants(widget)
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
-def test_encoded_images_are_recognised(qtbot, widget, pattern_ioc, prefix, fmt):
+def test_encoded_images_are_recognised(qtbot, widget, image_prefix, fmt):
     img = pattern()
     qimg = QImage(img.tobytes(), W, H, 3 * W, QImage.Format_RGB888)
     buf = QBuffer()
     buf.open(QIODevice.WriteOnly)
     qimg.save(buf, fmt, 100)
     encoded = np.frombuffer(bytes(buf.data()), dtype=np.uint8)
-    push(prefix, encoded, (0, 0, 0), 0)
-    widget.imagePrefix = prefix
+    push(image_prefix, encoded, (0, 0, 0), 0)
+    widget.imagePrefix = image_prefix
     wait_frames(qtbot, widget, 1)
     assert_quadrants(widget)
 
 
-def test_size_and_mode_changes_then_garbage_then_recovery(qtbot, widget, pattern_ioc, prefix,
+def test_size_and_mode_changes_then_garbage_then_recovery(qtbot, widget, image_prefix,
                                                           caplog):
-    widget.imagePrefix = prefix
+    widget.imagePrefix = image_prefix
     data, sizes, index = layout(pattern(), "RGB1")
-    push(prefix, data, sizes, index)
+    push(image_prefix, data, sizes, index)
     wait_frames(qtbot, widget, 1)
     # a new size and a new mode, posted the areaDetector way: no error may flicker
     with caplog.at_level(logging.WARNING, logger="pydm_widgets.pvimage"):
         small = pattern()[::2, ::2]
         n = widget.frames_shown
         data, sizes, index = layout(small, "Mono")
-        push(prefix, data, sizes, index)
+        push(image_prefix, data, sizes, index)
         qtbot.waitUntil(lambda: widget.frames_shown > n and
-                        widget.current_image().width() == W // 2, timeout=5000)
+                        widget.current_image().width() == W // 2, timeout=WAIT_MS)
         data, sizes, index = layout(pattern(), "RGB3")
-        push(prefix, data, sizes, index)
-        qtbot.waitUntil(lambda: widget.current_image().width() == W, timeout=5000)
-        qtbot.wait(2 * 400)
+        push(image_prefix, data, sizes, index)
+        qtbot.waitUntil(lambda: widget.current_image().width() == W, timeout=WAIT_MS)
+        qtbot.wait(2 * ERROR_GRACE_MS)      # an error held back for its grace would show now
     assert widget.error_message == ""
     assert "needs" not in caplog.text
     assert_quadrants(widget)
@@ -149,59 +149,62 @@ def test_size_and_mode_changes_then_garbage_then_recovery(qtbot, widget, pattern
                            (np.zeros(0, np.uint8), "empty"),
                            (np.frombuffer(codec.PNG_SIGNATURE + b"rubbish" * 5, np.uint8),
                             "corrupt PNG")):
-        push(prefix, garbage)
-        qtbot.waitUntil(lambda words=words: words in widget.error_message, timeout=5000)
+        push(image_prefix, garbage)
+        qtbot.waitUntil(lambda words=words: words in widget.error_message, timeout=WAIT_MS)
         assert widget.current_image().width() == W
         assert colour_at(widget, 5, 3) == pytest.approx((255, 0, 0), abs=12)
-    push(prefix, data)                                   # the next good frame clears it
-    qtbot.waitUntil(lambda: widget.error_message == "", timeout=5000)
+    push(image_prefix, data)                             # the next good frame clears it
+    qtbot.waitUntil(lambda: widget.error_message == "", timeout=WAIT_MS)
     # an unknown colour mode is named
-    push(prefix, data, mode_index=1)
-    qtbot.waitUntil(lambda: "Bayer" in widget.error_message, timeout=5000)
+    push(image_prefix, data, mode_index=1)
+    qtbot.waitUntil(lambda: "Bayer" in widget.error_message, timeout=WAIT_MS)
 
 
-def test_disconnect_and_reconnect_are_shown(qtbot, widget, pattern_ioc, prefix):
+def test_disconnect_and_reconnect_are_shown(qtbot, widget, start_ioc, prefix):
+    ioc = start_ioc("aux", "tests.support.pattern_ioc", "--prefix", prefix,
+                    ready_pv=f"{prefix}ArraySize0_RBV")            # its own: it is stopped
     data, sizes, index = layout(pattern(), "RGB1")
     push(prefix, data, sizes, index)
     widget.imagePrefix = prefix
     wait_frames(qtbot, widget, 1)
     assert colour_at(widget, 5, 3) == pytest.approx((255, 0, 0), abs=12)
-    pattern_ioc.stop()
-    qtbot.waitUntil(lambda: not widget._image_connected, timeout=15000)
+    ioc.stop()
+    qtbot.waitUntil(lambda: not widget.image_connected, timeout=WAIT_MS)
     grey = colour_at(widget, 5, 3)
     assert grey != pytest.approx((255, 0, 0), abs=40)            # dimmed: disconnected look
     border = widget.grab().toImage().pixelColor(0, widget.height() // 2)
     assert (border.red(), border.green(), border.blue()) == (255, 255, 255)
-    pattern_ioc.start()
-    qtbot.waitUntil(lambda: widget._image_connected, timeout=20000)
+    ioc.start()
+    qtbot.waitUntil(lambda: widget.image_connected, timeout=WAIT_MS)
     push(prefix, *layout(pattern(rgb_shift=1), "RGB1"))
     qtbot.waitUntil(lambda: colour_at(widget, 5, 3) == pytest.approx((0, 255, 0), abs=12),
-                    timeout=10000)
+                    timeout=WAIT_MS)
 
 
-def test_switching_source_never_paints_the_old_one(qtbot, widget, pattern_ioc, prefix):
-    data, sizes, index = layout(pattern(), "RGB1")
-    push(prefix, data, sizes, index)
-    other = prefix + "B:"
-    data_b, sizes_b, index_b = layout(pattern(rgb_shift=2), "RGB1")
+def test_switching_source_never_paints_the_old_one(qtbot, widget, image_prefix):
+    data, sizes, index = layout(pattern(), "RGB1")               # red at (5, 3)
+    push(image_prefix, data, sizes, index)
+    other = image_prefix + "B:"
+    data_b, sizes_b, index_b = layout(pattern(rgb_shift=2), "RGB1")    # blue
     push(other, data_b, sizes_b, index_b)
-    widget.imagePrefix = prefix
+    widget.imagePrefix = image_prefix
     wait_frames(qtbot, widget, 1)
     seen = []
     widget.newImageSignal.connect(lambda w, h: seen.append(
         QImage(widget.current_image()).pixelColor(5, 3).getRgb()[:3]))
     widget.imagePrefix = other
     assert widget.current_image() is None                        # old frame dropped at once
-    push(prefix, data)                                           # the old source keeps posting
-    qtbot.waitUntil(lambda: len(seen) >= 1, timeout=10000)
-    push(prefix, data)
-    qtbot.wait(300)
-    assert all(c == (0, 0, 255) for c in seen), seen             # only the new source's frames
+    push(image_prefix, data)                                     # the old source keeps posting
+    qtbot.waitUntil(lambda: len(seen) >= 1, timeout=WAIT_MS)
+    push(image_prefix, data)
+    push(other, layout(pattern(rgb_shift=1), "RGB1")[0])         # then the new one: green
+    qtbot.waitUntil(lambda: seen[-1] == (0, 255, 0), timeout=WAIT_MS)   # arrives after the
+    assert set(seen) <= {(0, 0, 255), (0, 255, 0)}, seen         # old posts: none painted
 
 
-def test_save_and_copy(qtbot, widget, pattern_ioc, prefix, tmp_path):
-    push(prefix, *layout(pattern(), "RGB1"))
-    widget.imagePrefix = prefix
+def test_save_and_copy(qtbot, widget, image_prefix, tmp_path):
+    push(image_prefix, *layout(pattern(), "RGB1"))
+    widget.imagePrefix = image_prefix
     wait_frames(qtbot, widget, 1)
     path = str(tmp_path / "frame.png")
     assert widget.save_image(path)
@@ -217,8 +220,8 @@ def test_max_array_bytes_message(qtbot, widget, monkeypatch):
     monkeypatch.setenv("EPICS_CA_MAX_ARRAY_BYTES", "16384")
     widget.imageWidth, widget.imageHeight = 640, 480
     widget.colorMode = PVImage.RGB1
-    widget._image_connected = True            # connected, and libca delivered no frame
-    widget._check_frame_arrived()
+    widget._image_connected = True            # connected, and libca delivered no frame (no
+    widget._check_frame_arrived()             # public way: libca here takes 20 MB arrays)
     assert "EPICS_CA_MAX_ARRAY_BYTES is 16384" in widget.error_message
     assert "921600" in widget.error_message
 
@@ -236,26 +239,26 @@ def test_designer_loads_the_widget_through_the_entry_point(qtbot):
     assert plugin.toolTip() and not plugin.icon().isNull()
 
 
-def test_ui_file_loads_in_pydm(qtbot, pattern_ioc, prefix):
+def test_ui_file_loads_in_pydm(qtbot, image_prefix):
     from pydm import Display
-    push(prefix, *layout(pattern(), "RGB1"))
+    push(image_prefix, *layout(pattern(), "RGB1"))
     display = Display(ui_filename=os.path.join(os.path.dirname(__file__), "data",
-                                               "pvimage.ui"), macros={"P": prefix})
+                                               "pvimage.ui"), macros={"P": image_prefix})
     qtbot.addWidget(display)
     image = display.findChild(PVImage, "image")
-    assert image.imagePrefix == prefix and image.scaleMode == PVImage.Stretch
-    qtbot.waitUntil(lambda: image.frames_shown >= 1, timeout=10000)
+    assert image.imagePrefix == image_prefix and image.scaleMode == PVImage.Stretch
+    qtbot.waitUntil(lambda: image.frames_shown >= 1, timeout=WAIT_MS)
 
 
 def test_a_12_bit_mono_ramp_fills_the_grey_range_and_levels_and_colormaps_apply(
-        qtbot, widget, pattern_ioc, prefix):
+        qtbot, widget, image_prefix):
     ramp = np.tile(np.linspace(0, 4095, 64).astype(np.int16), 32)     # 64 x 32, 12 bits
-    epics.caput(f"{prefix}width", 64, wait=True)
-    epics.caput(f"{prefix}Mono16", ramp, wait=True)
-    widget.widthChannel = f"{prefix}width"
-    widget.imageChannel = f"{prefix}Mono16"
+    caput(f"{image_prefix}width", 64)
+    caput(f"{image_prefix}Mono16", ramp)
+    widget.widthChannel = f"{image_prefix}width"
+    widget.imageChannel = f"{image_prefix}Mono16"
     wait_frames(qtbot, widget, 1)
-    qtbot.waitUntil(lambda: widget.current_image().width() == 64, timeout=5000)
+    qtbot.waitUntil(lambda: widget.current_image().width() == 64, timeout=WAIT_MS)
 
     def grey_span():
         img = widget.current_image()
@@ -273,20 +276,20 @@ def test_a_12_bit_mono_ramp_fills_the_grey_range_and_levels_and_colormaps_apply(
                                                                           abs=3)
 
 
-def test_a_lost_size_update_is_asked_for_again(qtbot, widget, pattern_ioc, prefix):
-    widget.imagePrefix = prefix                       # sizes 0: nothing known yet
-    qtbot.waitUntil(lambda: widget.image_connected, timeout=10000)
+def test_a_lost_size_update_is_asked_for_again(qtbot, widget, image_prefix):
+    widget.imagePrefix = image_prefix                       # sizes 0: nothing known yet
+    qtbot.waitUntil(lambda: widget.image_connected, timeout=WAIT_MS)
     data, sizes, index = layout(pattern(), "RGB1")
-    epics.caput(f"{prefix}ColorMode_RBV", index, wait=True)
-    epics.caput(f"{prefix}silent_sizes", list(sizes), wait=True)   # the update is lost
-    epics.caput(f"{prefix}ArrayData", data, wait=True)
+    caput(f"{image_prefix}ColorMode_RBV", index)
+    caput(f"{image_prefix}silent_sizes", list(sizes))            # the update is lost
+    caput(f"{image_prefix}ArrayData", data)
     wait_frames(qtbot, widget, 1)                     # the widget asked for the sizes again
     assert widget.current_image().width() == W and widget.error_message == ""
     assert_quadrants(widget)
 
 
-def test_pva_image_paints_what_ca_paints(qtbot, chart_ioc, prefix):
-    c = f"{prefix}chart:"
+def test_pva_image_paints_what_ca_paints(qtbot, chart):
+    c = chart.chart
     ca, pva = PVImage(), PVImage()
     for w in (ca, pva):
         w.resize(644, 484)
@@ -294,13 +297,12 @@ def test_pva_image_paints_what_ca_paints(qtbot, chart_ioc, prefix):
         w.show()
     ca.imagePrefix = c
     pva.imageChannel = f"pva://{c}Pva1:Image"
-    qtbot.waitUntil(lambda: ca.frames_shown > 0 and pva.frames_shown > 0, timeout=15000)
-    epics.caput(c + "freeze", "On", wait=True)          # one frame held on both paths
+    qtbot.waitUntil(lambda: ca.frames_shown > 0 and pva.frames_shown > 0, timeout=WAIT_MS)
+    caput(c + "freeze", "On")                              # one frame held on both paths
     qtbot.waitUntil(lambda: np.array_equal(qimage_rgb(pva.current_image()),
-                                           qimage_rgb(ca.current_image())), timeout=5000)
+                                           qimage_rgb(ca.current_image())), timeout=WAIT_MS)
     assert pva.current_image().size() == ca.current_image().size()
     assert pva.error_message == ca.error_message == ""
-    epics.caput(c + "freeze", "Off", wait=True)
 
 
 def test_designer_properties_are_all_meaningful(qtbot):
@@ -323,15 +325,31 @@ def test_designer_properties_are_all_meaningful(qtbot):
     assert w.imageChannel == "ca://X:ArrayData" and w.channels_for_tools()
 
 
-def test_events_in_flight_after_the_widget_is_destroyed_are_dropped(qtbot, pattern_ioc,
-                                                                      prefix):
+def test_events_of_old_channels_and_of_a_destroyed_widget_are_dropped(qtbot, image_prefix):
+    """Events in flight from channels the widget no longer uses, or reaching a source whose
+    widget was destroyed (as a queued libca callback delivered late), change nothing and
+    raise nothing. (The source's slots are private: no public way to deliver an event.)"""
     from qtpy import sip
     w = PVImage()
-    w.imagePrefix = prefix
-    qtbot.waitUntil(lambda: w._image_connected, timeout=10000)
-    source, gen = w.source, w.source.generation
+    w.imagePrefix = image_prefix
+    qtbot.waitUntil(lambda: w.image_connected, timeout=WAIT_MS)
+    source, old = w.source, w.source.generation
+    source._value(old, "size0", 12345)                  # the current generation's: taken
+    assert source.values["size0"] == 12345
+    w.imagePrefix = image_prefix + "B:"                 # new channels, a new generation
+    assert source.generation > old
+    qtbot.waitUntil(lambda: w.image_connected, timeout=WAIT_MS)
+    frames = w.frames_shown
+    source._value(old, "size0", 54321)                  # the old channels': dropped
+    source._image(old, np.zeros(3, np.uint8))
+    source._conn(old, False)
+    assert source.values.get("size0") != 54321
+    assert w.frames_shown == frames and w.image_connected
+    current = source.generation
     w.deleteLater()
-    qtbot.waitUntil(lambda: sip.isdeleted(source), timeout=5000)
-    source._conn(gen, False)             # as a queued libca callback delivered late
-    source._image(gen, np.zeros(3, np.uint8))
-    source._value(gen, "size0", 3)
+    qtbot.waitUntil(lambda: sip.isdeleted(source), timeout=WAIT_MS)
+    values = dict(source.values)
+    source._conn(current, False)                        # would raise on the deleted QObject
+    source._image(current, np.zeros(3, np.uint8))
+    source._value(current, "size0", 777)
+    assert source.values == values

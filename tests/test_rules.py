@@ -15,6 +15,8 @@ from iocs.motor.rules import (
     too_small,
 )
 
+pytestmark = pytest.mark.unit
+
 SETTINGS = dict(VBAS=0.0, VMAX=10.0, VELO=2.0, BVEL=1.0, JVEL=1.0, HVEL=1.0, ACCL=0.2,
                 BACC=0.5, FRAC=1.0, JAR=5.0, SREV=200, UREV=0.02, MRES=0.0001, ERES=0.0001,
                 DLY=0.0, RDBD=0.001, BDST=0.0)

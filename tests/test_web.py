@@ -21,8 +21,9 @@ from iocs.common.caenv import LOOPBACK
 from iocs.web.images import FRAME_HEADER
 from iocs.web.viewers import CREDITS
 from tests.support.browser import WebProcess, canvas_pixels, chromium, quit_chromium
+from tests.support.chart import decode_ntnd as decode
+from tests.support.chart import pva_context
 from tests.support.harness import caget_fresh, wait_until
-from tests.test_chart_features import decode, pva_context
 
 pytestmark = pytest.mark.browser
 

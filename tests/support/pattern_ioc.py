@@ -1,4 +1,6 @@
-"""A test IOC serving a writable areaDetector-style image, so tests can push known patterns."""
+"""A test IOC serving writable areaDetector-style images, so tests can push known patterns:
+``<prefix>`` and ``<prefix>B:``, or with ``--copies N`` ``<prefix>1:`` .. ``<prefix>N:`` and
+their ``B:`` twins (one per test of a shared IOC)."""
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty, run, template_arg_parser
 
@@ -32,7 +34,14 @@ class PatternIOC(PVGroup):
 
 if __name__ == "__main__":
     parser, split_args = template_arg_parser(default_prefix="PAT:", desc=PatternIOC.__doc__)
-    ioc_options, run_options = split_args(parser.parse_args())
-    prefix = ioc_options["prefix"]
-    pvdb = {**PatternIOC(prefix).pvdb, **PatternIOC(prefix + "B:").pvdb}
+    parser.add_argument("--copies", type=int, default=0,
+                        help="serve <prefix>1: .. <prefix>N: (default: <prefix> alone)")
+    args = parser.parse_args()
+    ioc_options, run_options = split_args(args)
+    base = ioc_options["prefix"]
+    prefixes = [f"{base}{k}:" for k in range(1, args.copies + 1)] if args.copies else [base]
+    pvdb = {}
+    for prefix in prefixes:
+        pvdb.update(PatternIOC(prefix).pvdb)
+        pvdb.update(PatternIOC(prefix + "B:").pvdb)
     run(pvdb, **run_options)

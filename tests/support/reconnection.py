@@ -1,4 +1,5 @@
 """What a console sees when the chart IOC dies and procServ restarts it: time to the next value.
+The monitors give up after 90 s (their liveness deadline).
 
 Shared by the site tests and ``benchmarks/reconnect.py``.
 """
@@ -11,12 +12,12 @@ import sys
 import textwrap
 import threading
 import time
-from typing import Callable
+from typing import Callable, Dict, List, Sequence
 
 from iocs.ops.launcher import Launcher
-from tests.support.harness import wait_until
+from tests.support.harness import PATIENCE, wait_until
 
-__all__ = ["reconnection_time"]
+__all__ = ["reconnection_time", "reconnection_times"]
 
 MONITOR = """
     import sys, threading, time
@@ -50,35 +51,56 @@ MONITOR = """
 """
 
 
-def reconnection_time(popen: Callable[..., subprocess.Popen], launcher: Launcher,
-                      kind: str, phase: float = 0.0) -> float:
-    """Seconds from a SIGKILL of the chart IOC (under procServ) to the next value a console
-    monitor gets: ``kind`` "display" (the display's chart, PVImage over PVA) or "ca" (a
-    plain libca monitor, PyDM's CA path). ``popen`` starts the console (a host's, or
-    ``subprocess.Popen`` with the client environment in ``env``). The kill comes ``phase``
-    seconds after the monitor's first value (libca's disconnect governor ticks every 10 s
-    from the client's start, so a benchmark spreads the phase)."""
-    proc = popen([sys.executable, "-c", textwrap.dedent(MONITOR), kind, launcher.prefix],
-                 stdout=-1, text=True)
+def reconnection_times(popen: Callable[..., subprocess.Popen], launcher: Launcher,
+                       kinds: Sequence[str], phase: float = 0.0) -> Dict[str, float]:
+    """Seconds from one SIGKILL of the chart IOC (under procServ) to the next value each
+    console monitor gets, by kind: "display" (the display's chart, PVImage over PVA) or "ca"
+    (a plain libca monitor, PyDM's CA path), all watching the same kill. ``popen`` starts a
+    console (a host's, or ``subprocess.Popen`` with the client environment in ``env``). The
+    kill comes ``phase`` seconds after every monitor has its first value (libca's disconnect
+    governor ticks every 10 s from the client's start, so a benchmark spreads the phase)."""
+    procs = {kind: popen([sys.executable, "-c", textwrap.dedent(MONITOR), kind,
+                          launcher.prefix], stdout=-1, text=True) for kind in kinds}
+    back: Dict[str, float] = {}
+    errors: List[str] = []
     try:
-        line = proc.stdout.readline().strip()
-        assert line == "ready", f"the console monitor got no first value ({line!r})"
+        for kind, proc in procs.items():
+            line = proc.stdout.readline().strip()
+            assert line == "ready", f"the {kind} monitor got no first value ({line!r})"
         if phase > 0:
             threading.Event().wait(phase)     # the kill's phase, chosen by the caller
         (old,) = launcher.child_pids("chart")
         t_kill = time.time()
         os.kill(old, signal.SIGKILL)
-        gone = False
-        while True:
-            line = proc.stdout.readline().split()
-            assert line, "the console monitor ended before the chart IOC came back"
-            what, stamp, lost = line[0], float(line[1]), line[2] == "True"
-            gone = gone or (what == "conn" and lost)
-            if what == "value" and gone and stamp > t_kill:
-                back = stamp - t_kill
-                break
+
+        def follow(kind: str, proc: subprocess.Popen) -> None:
+            gone = False
+            while True:
+                line = proc.stdout.readline().split()
+                if not line:
+                    errors.append(f"the {kind} monitor ended before the chart IOC came back")
+                    return
+                what, stamp, lost = line[0], float(line[1]), line[2] == "True"
+                gone = gone or (what == "conn" and lost)
+                if what == "value" and gone and stamp > t_kill:
+                    back[kind] = stamp - t_kill
+                    return
+        readers = [threading.Thread(target=follow, args=item) for item in procs.items()]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+        assert not errors, errors
     finally:
-        proc.terminate()
-        proc.wait(10)
-    wait_until(lambda: [p for p in launcher.child_pids("chart") if p != old], 10, "respawn")
+        for proc in procs.values():
+            proc.terminate()
+            proc.wait(10)
+    wait_until(lambda: [p for p in launcher.child_pids("chart") if p != old], PATIENCE,
+               "respawn")
     return back
+
+
+def reconnection_time(popen: Callable[..., subprocess.Popen], launcher: Launcher,
+                      kind: str, phase: float = 0.0) -> float:
+    """:func:`reconnection_times` of one console monitor."""
+    return reconnection_times(popen, launcher, (kind,), phase)[kind]
