@@ -14,7 +14,7 @@ import math
 import time
 from typing import Any, List, Optional
 
-from qtpy.QtCore import Property, Qt
+from qtpy.QtCore import Property, QSize, Qt
 from qtpy.QtGui import QColor, QPixmap
 from qtpy.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from qtpy.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -67,8 +68,11 @@ def _sources(text: Any) -> List[str]:
     return [s for s in str(text or "").split(",") if s.strip()]
 
 
-class TraceReadouts(QTableWidget):
+class TraceReadouts(QWidget):
     """The statistics of each trace of a chart IOC (set ``chartPrefix``); see the module.
+
+    It holds its table (``table``) rather than being one, so a .ui file's table settings
+    (uic sets a table's column count from the file) cannot reshape it.
 
     Parameters
     ----------
@@ -79,23 +83,29 @@ class TraceReadouts(QTableWidget):
     _qt_designer_ = {"group": "PyDM Display Widgets", "is_container": False}
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
-        super().__init__(0, len(COLUMNS), parent)
+        super().__init__(parent)
         self._prefix = ""
         suffixes = ["sources", "cursor"] + [f"T{n}:{f}" for n in range(1, MAX_SOURCES + 1)
-                                  for f in TRACE_FIELDS]
+                                            for f in TRACE_FIELDS]
         self.pvs = PrefixChannels(self, suffixes)
         self.pvs.changed.connect(self._changed)
-        self.setHorizontalHeaderLabels(COLUMNS)
-        rows, header = self.verticalHeader(), self.horizontalHeader()
+        self.table = table = QTableWidget(0, len(COLUMNS), self)
+        table.setHorizontalHeaderLabels(COLUMNS)
+        rows, header = table.verticalHeader(), table.horizontalHeader()
         assert rows is not None and header is not None
         rows.setVisible(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.setSelectionMode(QAbstractItemView.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Maximum)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(table)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.refresh()
 
     # ---- Designer property ----------------------------------------------------------------
@@ -117,8 +127,14 @@ class TraceReadouts(QTableWidget):
     # ---- what is shown --------------------------------------------------------------------
     def row_texts(self) -> List[List[str]]:
         """The table's text, row by row (what an operator reads)."""
-        return [[_text(self.item(r, c)) for c in range(self.columnCount())]
-                for r in range(self.rowCount())]
+        t = self.table
+        return [[_text(t.item(r, c)) for c in range(t.columnCount())]
+                for r in range(t.rowCount())]
+
+    def header_texts(self) -> List[str]:
+        """The column headings (the cursor's column names the cursor's time)."""
+        return [_text(self.table.horizontalHeaderItem(c))
+                for c in range(self.table.columnCount())]
 
     def _changed(self, key: str) -> None:
         self.refresh()
@@ -131,33 +147,34 @@ class TraceReadouts(QTableWidget):
         elif not sources:
             self._message("no sources configured")
         else:
-            self.clearSpans()
-            self.setRowCount(len(sources))
+            self.table.clearSpans()
+            self.table.setRowCount(len(sources))
             for row, source in enumerate(sources):
                 self._trace_row(row, source)
         self._head_cursor_column()
-        self._fit_height()
+        self.updateGeometry()
 
     def _head_cursor_column(self) -> None:
         cursor = self.pvs.value("cursor")
         text = COLUMNS[1]
         if isinstance(cursor, (int, float)) and cursor > 0:
             text = "At " + time.strftime("%H:%M:%S", time.localtime(cursor))
-        item = self.horizontalHeaderItem(1)
+        item = self.table.horizontalHeaderItem(1)
         if item is not None and item.text() != text:
             item.setText(text)
             item.setToolTip("value at the cursor" if text == COLUMNS[1] else time.strftime(
                 "cursor at %Y-%m-%d %H:%M:%S", time.localtime(cursor)))
 
     def _message(self, text: str) -> None:
-        self.clearSpans()
-        self.setRowCount(1)
+        t = self.table
+        t.clearSpans()
+        t.setRowCount(1)
         item = QTableWidgetItem(text)
         item.setForeground(QColor("gray"))
-        self.setItem(0, 0, item)
-        for column in range(1, self.columnCount()):
-            self.setItem(0, column, QTableWidgetItem(""))
-        self.setSpan(0, 0, 1, self.columnCount())
+        t.setItem(0, 0, item)
+        for column in range(1, t.columnCount()):
+            t.setItem(0, column, QTableWidgetItem(""))
+        t.setSpan(0, 0, 1, t.columnCount())
 
     def _trace_row(self, row: int, source: str) -> None:
         t = f"T{row + 1}:"
@@ -169,20 +186,26 @@ class TraceReadouts(QTableWidget):
             swatch = QPixmap(10, 10)
             swatch.fill(color)
             name.setData(Qt.ItemDataRole.DecorationRole, swatch)
-        self.setItem(row, 0, name)
+        self.table.setItem(row, 0, name)
         for column, stat in enumerate(STATS, start=1):
             text = format_value(self.pvs.value(t + stat), self.pvs.precision.get(t + stat, 4))
             item = QTableWidgetItem(text)
-            item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
-            self.setItem(row, column, item)
+            item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight |
+                                      Qt.AlignmentFlag.AlignVCenter))
+            self.table.setItem(row, column, item)
 
     def _count(self, t: str) -> str:
         count = self.pvs.value(t + "count")
         return str(int(count)) if count is not None else "unknown"
 
-    def _fit_height(self) -> None:
-        """No taller than its rows."""
-        header = self.horizontalHeader()
-        height = (header.height() if header is not None else 0) + 2 * self.frameWidth()
-        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
-        self.setMaximumHeight(height)
+    def sizeHint(self) -> QSize:
+        """As tall as the table's header and rows, no taller."""
+        t = self.table
+        header, rows = t.horizontalHeader(), t.verticalHeader()
+        line = t.fontMetrics().height() + 8
+        height = 2 * t.frameWidth() + max(header.sizeHint().height() if header else 0, line)
+        height += t.rowCount() * max(rows.defaultSectionSize() if rows else 0, line)
+        return QSize(t.sizeHint().width(), height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.table.minimumSizeHint().width(), self.sizeHint().height())
