@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: procServ, a virtual screen for headless tests, the X libraries Qt's xcb
-# platform plugin needs to open a window on a real screen, xdotool to find that window.
-DEBS := procserv xvfb xdotool libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+# platform plugin needs to open a window on a real screen, xdotool to find that window,
+# Chromium and its WebDriver for the browser tests of pvchart-web (selenium drives them; nothing
+# is downloaded).
+DEBS := procserv xvfb xdotool chromium chromium-driver libxcb-icccm4 libxcb-image0 \
+        libxcb-keysyms1 libxcb-randr0 \
         libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
         libxcb-cursor0 libgl1 libegl1 libfontconfig1 libdbus-1-3
 
@@ -47,6 +50,7 @@ fuzz: deps
 # Sphinx with warnings as errors; the screenshots and plots come from the code.
 docs: deps
 	$(PY) docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
+	$(PY) docs/make_web_screenshot.py docs/_generated/web.png
 	$(PY) docs/make_plots.py docs/_generated
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 

@@ -25,14 +25,17 @@ FRAMES = 20
 
 def chart_frames(width: int, height: int, count: int = FRAMES) -> List[np.ndarray]:
     """``count`` consecutive chart frames of 4 moving traces x 10k points."""
-    from iocs.chart.render import ChartRenderer, Trace
-    renderer = ChartRenderer(width, height, 60.0)
+    from iocs.chart.history import Samples
+    from iocs.chart.render import ChartRenderer, Scene, TimeView, Trace
+    renderer = ChartRenderer(width, height)
     t = np.linspace(-60.0, 0.0, 10_000)
     out = []
     for k in range(count):
-        traces = [Trace(f"BENCH:sig{i}", t, np.sin(t * 0.3 + i + k * 0.1)
-                        + 0.1 * np.sin(t * 7.3 + k), units="V") for i in range(4)]
-        out.append(renderer.render(traces).copy())
+        traces = [Trace(f"BENCH:sig{i}", Samples(t + 1e9, np.sin(t * 0.3 + i + k * 0.1)
+                                                 + 0.1 * np.sin(t * 7.3 + k),
+                                                 np.zeros(len(t), np.int8)), units="V")
+                  for i in range(4)]
+        out.append(renderer.render(Scene(traces, TimeView(1e9, 60.0))).copy())
     return out
 
 

@@ -2,25 +2,23 @@
 
 Reads ``<chartPrefix>sources`` and, per trace, ``T<n>:times``, ``T<n>:values`` and
 ``T<n>:severity`` once, when clicked (nothing is monitored meanwhile), and writes one row per
-sample: trace, source, ISO time, epoch seconds, value, severity. Channel Access only.
+sample: trace, source, ISO time, epoch seconds, value, severity
+(:mod:`iocs.chart.csvexport`, which pvchart-web's CSV shares). Channel Access only.
 """
 from __future__ import annotations
 
-import csv
-import datetime
 import logging
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import List, Optional
 
-import numpy as np
 from qtpy.QtCore import Property
 from qtpy.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
+
+from iocs.chart.csvexport import DATA_FIELDS, Series, export_csv, series, trace_sources
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ChartExportButton", "export_csv", "read_chart_data"]
-
-Series = Tuple[int, str, Any, Any, Any]          # times, values, severities: 1-D arrays
 
 
 def read_chart_data(prefix: str, timeout: float = 5.0) -> List[Series]:
@@ -32,28 +30,13 @@ def read_chart_data(prefix: str, timeout: float = 5.0) -> List[Series]:
     if sources is None:
         raise ConnectionError(f"{prefix}sources does not answer")
     out = []
-    for n, source in enumerate([s for s in str(sources).split(",") if s], start=1):
+    for n, source in trace_sources(sources):
         arrays = [epics.caget(f"{prefix}T{n}:{field}", timeout=timeout, use_monitor=False)
-                  for field in ("times", "values", "severity")]
+                  for field in DATA_FIELDS]
         if any(a is None for a in arrays):
             raise ConnectionError(f"{prefix}T{n}: data does not answer")
-        times, values, severity = (np.atleast_1d(a) for a in arrays)   # 1 sample: scalar
-        out.append((n, source, times, values, severity))
+        out.append(series(n, source, *arrays))
     return out
-
-
-def export_csv(path: Path, data: Sequence[Series]) -> int:
-    """Write ``data`` to ``path``; returns the number of samples written."""
-    rows = 0
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["trace", "source", "time", "epoch_s", "value", "severity"])
-        for n, source, times, values, severity in data:
-            for t, v, s in zip(times, values, severity):
-                iso = datetime.datetime.fromtimestamp(float(t)).isoformat(timespec="milliseconds")
-                writer.writerow([n, source, iso, f"{float(t):.6f}", repr(float(v)), int(s)])
-                rows += 1
-    return rows
 
 
 class ChartExportButton(QPushButton):

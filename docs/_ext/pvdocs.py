@@ -84,7 +84,8 @@ class CliHelp(Directive):
 
     def run(self):
         module = importlib.import_module(self.arguments[0])
-        parser = module.build_parser()[0]
+        parser = module.build_parser()
+        parser = parser[0] if isinstance(parser, tuple) else parser   # IOCs: (parser, split)
         os.environ["COLUMNS"] = "90"
         text = parser.format_help()
         return [nodes.literal_block(text, text)]

@@ -130,12 +130,12 @@ class ChartIOC(LiteralPrefixGroup):
         self.autosaver: Optional[Autosaver] = None
         self.on_save: Optional[Callable[[], Awaitable[str]]] = None   # chart:save's work
         self.history = History(source_list(self.initial["sources"]), retention)
-        self.sources = SourceSet(self.history, self.sources_changed)
+        self.watcher = SourceSet(self.history, self.sources_changed)
         self.range = TimeRange(window=self.initial["window"])
         self.archive = (ArchiveFetcher(archiver, timeout=archiver_timeout,
                                        on_change=self.archive_changed)
                         if archiver else None)
-        self.builder = SceneBuilder(self.history, self.sources, self.range, self.archive,
+        self.builder = SceneBuilder(self.history, self.watcher, self.range, self.archive,
                                     self.trace_specs)
         self.frames = FrameLoop(rate=lambda: self.rate.value,
                                 frozen=lambda: self.freeze.value == "On",
@@ -172,7 +172,9 @@ class ChartIOC(LiteralPrefixGroup):
         self.request_save()
 
     def sources_changed(self) -> None:
+        """A source (dis)connected or its units, description or alarm limits changed."""
         self._version += 1
+        self.frames.wake()
         self.tasks.start(self._show_status())
 
     def archive_changed(self) -> None:
@@ -188,7 +190,7 @@ class ChartIOC(LiteralPrefixGroup):
         await self.autosave.write(message, verify_value=False)
 
     async def _show_status(self) -> None:
-        for pv, text in ((self.status, self.sources.status_text()),
+        for pv, text in ((self.status, self.watcher.status_text()),
                          (self.archiverStatus,
                           self.archive.status if self.archive is not None else "off")):
             if pv.value != text:
@@ -217,15 +219,15 @@ class ChartIOC(LiteralPrefixGroup):
 
     async def _put_sources(self, instance: Any, new: str) -> str:
         names = source_list(new)
-        await self.sources.check(names)
-        await self.sources.watch(names)
+        await self.watcher.check(names)
+        await self.watcher.watch(names)
         if self.archive is not None:
             self.archive.retain(names)
         return await self._put_setting(instance, new)
 
     async def _use_axis(self, name: str) -> None:
-        await self.sources.check([name])
-        await self.sources.watch_axes([*(g.xsource.value for g in self.trace_groups()), name])
+        await self.watcher.check([name])
+        await self.watcher.watch_axes([*(g.xsource.value for g in self.trace_groups()), name])
 
     async def _put_window(self, instance: Any, new: float) -> float:
         if not self.range.live:
@@ -323,7 +325,7 @@ class ChartIOC(LiteralPrefixGroup):
         did (a live chart slides: a new frame each time the axis moves by a pixel)."""
         width = self.width.value
         slide = int(now * width / self.range.window) if self.range.live else 0
-        state = (self.history.version, self.sources.state(), self._version,
+        state = (self.history.version, self.watcher.state(), self._version,
                  self.range.key(now), slide)
         if state == last_state:
             return None
@@ -369,17 +371,17 @@ class ChartIOC(LiteralPrefixGroup):
     async def run(self, context: Context) -> None:
         """Serve the chart (from caproto's startup hook): watch the sources through the IOC's
         client ``context``, serve the PVA image, run the frame and data loops."""
-        self.sources.start(context)
+        self.watcher.start(context)
         self.image.serve_pva(self.prefix + PVA_IMAGE)
-        await self.sources.watch(self.history.names)
-        await self.sources.watch_axes([g.xsource.value for g in self.trace_groups()])
+        await self.watcher.watch(self.history.names)
+        await self.watcher.watch_axes([g.xsource.value for g in self.trace_groups()])
         await asyncio.gather(self.frames.run(), self.data_loop())
 
     async def shutdown(self) -> None:
         if self.autosaver is not None:
             await self.autosaver.flush()
         self.tasks.cancel()
-        await self.sources.stop()
+        await self.watcher.stop()
         if self.archive is not None:
             await self.archive.close()
         self.image.close()

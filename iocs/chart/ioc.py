@@ -20,7 +20,13 @@ from caproto.server import PVGroup
 from ..common.autosave import AutosaveFile, Autosaver, autosave_path
 from ..common.camonitor import client_context
 from ..common.iocmain import ioc_parser, prepare, serve
-from ..common.names import DEFAULT_AXIS, DEFAULT_CHART, DEFAULT_PREFIX, PRESETS_GROUP
+from ..common.names import (
+    DEFAULT_AXIS,
+    DEFAULT_CHART,
+    DEFAULT_PREFIX,
+    MAX_SOURCES,
+    PRESETS_GROUP,
+)
 from ..common.names import chart_prefix as chart_pvs
 from ..common.settings import SettingsTable
 from .chart import ChartIOC
@@ -138,16 +144,21 @@ def main(argv: Optional[List[str]] = None) -> None:
     last_start = _section(saved, "_start")
     digest = _digest(chart_path)
     file_changed = chart_file is not None and last_start.get("file") != digest
-    common = dict(cli=cli, given=given, last_start=last_start, file_changed=file_changed)
-    chart_values = starting_values(CHART, saved=_section(saved, "chart"),
-                                   file_values=chart_file.chart if chart_file else {},
-                                   what="chart autosave", **common)
+    def start_from(table: SettingsTable, section: str, file_values: Dict[str, Any],
+                   what: str) -> Dict[str, Any]:
+        return starting_values(table, cli=cli, given=given, saved=_section(saved, section),
+                               last_start=last_start, file_values=file_values,
+                               file_changed=file_changed, what=what)
+
+    chart_values = start_from(CHART, "chart", chart_file.chart if chart_file else {},
+                              "chart autosave")
     try:
         check_size(chart_values["width"], chart_values["height"])
     except ValueError as ex:
         parser.error(str(ex))
-    traces = {f"T{n}": {} for n in range(1, 9)} | (
-        {k: dict(v) for k, v in chart_file.traces.items()} if chart_file else {})
+    traces: Dict[str, Dict[str, Any]] = {f"T{n}": {} for n in range(1, MAX_SOURCES + 1)}
+    if chart_file is not None:
+        traces.update({k: dict(v) for k, v in chart_file.traces.items()})
     if not file_changed:
         for key, values in _section(saved, "traces").items():
             if key in traces and isinstance(values, dict):
@@ -157,9 +168,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                      archiver_timeout=cli["archiver_timeout"])
     presets = None
     if name == DEFAULT_CHART or args.motor is not None:
-        preset_values = starting_values(PRESETS, saved=_section(saved, "presets"),
-                                        file_values={}, what="named positions autosave",
-                                        **common)
+        preset_values = start_from(PRESETS, "presets", {}, "named positions autosave")
         presets = PresetsGroup(presets_prefix(prefix, name),
                                motor=args.motor or f"{prefix}{DEFAULT_AXIS}",
                                values=preset_values, on_change=chart.request_save)

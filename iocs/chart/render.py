@@ -1,223 +1,160 @@
 """Pure chart rendering: one persistent matplotlib figure on an Agg canvas -> pixel array.
 
-The time axis is in seconds relative to now (``-window .. 0``), so axes, ticks, labels and the
-legend stay still while data flows: they are drawn once into a cached background and each
-frame only restores it and draws the traces (blitting). A full redraw happens only when the
-picture's layout changes (size, traces, styles, units, window) or a y range must move.
+The x of a time trace is plotted in seconds before the view's end, so while the chart is
+live the axes, ticks, labels, legend and alarm-limit bands stay still as data flows: they are
+drawn once into a cached background and each frame only restores it and draws the traces,
+the cursor and the notes (blitting). Looking back (not live) the range holds still, so the
+background is cached as well, with local date/time ticks. A full redraw happens only when the
+layout changes (size, layout, mode, traces, styles, units, limits), a range must move, or the
+time range changes while looking back.
 
-Layouts: *Stacked* gives each trace its own panel; *Overlay* draws the time traces on shared
-axes with a legend, with a second y axis for a second kind of units. A waveform source is
-drawn whole, value against index, in a panel of its own. Samples in alarm are marked in the
-alarm colours (MINOR yellow, MAJOR red, INVALID magenta); a disconnected source shows a gap
-and a red DISCONNECTED. Histories are reduced to a min/max envelope per pixel column.
+What is drawn for each kind lives in :mod:`.layout` (axes, once per layout) and
+:mod:`.render_kinds` (each frame); the data contract in :mod:`.plotdata`. No caproto here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import math
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from .plotdata import ALARM_COLORS, Trace, TraceStyle, decimate, wanted_range
-from .settings import COLOR_MODES, LAYOUTS, PALETTE, check_size
+from .layout import DISCONNECTED_COLOR, NOTE_COLOR, Area, Panel, build_areas, clip_bands
+from .plotdata import (
+    COLOR_MODES,
+    LAYOUTS,
+    PALETTE,
+    AlarmLimits,
+    Scene,
+    TimeView,
+    Trace,
+    TraceStyle,
+    check_size,
+    decimate,
+    finite_key,
+)
+from .render_kinds import PanelFrame, draw_area, mode_notes, prepare
+from .timeaxis import AbsoluteTicks, RelativeTicks, TimeLabels, axis_label
 
-__all__ = ["Trace", "TraceStyle", "ChartRenderer", "decimate", "PALETTE", "COLOR_MODES"]
+__all__ = ["ChartRenderer", "Scene", "TimeView", "Trace", "TraceStyle", "AlarmLimits",
+           "decimate", "PALETTE", "COLOR_MODES", "DISCONNECTED_COLOR"]
 
-DISCONNECTED_COLOR = "#d62728"
-
-
-@dataclass
-class _Panel:
-    ax: Any                                 # a matplotlib Axes
-    members: List[int]                      # indices of the traces drawn here
-    array: bool
-    fixed: Optional[Tuple[float, float]]
-    log: bool
-    lines: Dict[int, Line2D] = field(default_factory=dict)
-    marks: Dict[int, List[Line2D]] = field(default_factory=dict)
-    mark_text: Any = None
-    ylim: Tuple[float, float] = (0.0, 1.0)
-    xlim: Tuple[float, float] = (0.0, 1.0)
+#: Pixels per tick label of a live / look-back time axis.
+TICK_PITCH = {True: 60, False: 75}
 
 
 @dataclass
 class ChartRenderer:
-    """Renders traces into an ``(height, width, 3)`` (RGB1) or ``(height, width)`` (Mono) array."""
+    """Renders a :class:`Scene` into an ``(height, width, 3)`` (RGB1) or ``(height, width)``
+    (Mono) uint8 array."""
 
     width: int = 640
     height: int = 480
-    window: float = 60.0
     mode: str = "RGB1"
     layout: str = "Stacked"
     full_redraws: int = 0
     frames: int = 0
 
     def __post_init__(self) -> None:
-        check_size(self.width, self.height)
+        self._check()
         self.figure = Figure(dpi=100)
         self.canvas = FigureCanvasAgg(self.figure)
-        self._background = None
+        self.areas: List[Area] = []
+        self._background: Any = None
         self._key: Optional[tuple] = None
-        self._panels: List[_Panel] = []
+        self._drawn: Optional[tuple] = None
+        self._view: Optional[TimeView] = None
+        self._notes: Any = None
 
-    check_size = staticmethod(check_size)
+    def _check(self, scene: Optional[Scene] = None) -> None:
+        check_size(self.width, self.height)
+        if self.mode not in COLOR_MODES:
+            raise ValueError(f"colour mode {self.mode!r} not one of {COLOR_MODES}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout {self.layout!r} not one of {LAYOUTS}")
+        if scene is not None:
+            scene.check()
 
-    # ---- layout ---------------------------------------------------------------------------
-    def _layout_key(self, traces: Sequence[Trace]) -> tuple:
-        return (self.width, self.height, self.window, self.layout,
-                tuple((t.label, t.units, t.array, t.style) for t in traces))
+    @property
+    def panels(self) -> List[Panel]:
+        """Every y scale of the picture, area by area (a stagger band is a panel)."""
+        return [p for a in self.areas for p in a.panels]
 
-    def _groups(self, traces: Sequence[Trace]) -> List[Tuple[List[int], bool]]:
-        """Which traces share a panel: (indices, is_waveform)."""
-        time_idx = [i for i, t in enumerate(traces) if not t.array]
-        arrays = [([i], True) for i, t in enumerate(traces) if t.array]
-        if self.layout != "Overlay":
-            return [([i], False) for i in time_idx] + arrays
-        units = list(dict.fromkeys(traces[i].units for i in time_idx))
-        groups = [([i for i in time_idx if traces[i].units == units[0]], False)] if units \
-            else []
-        if len(units) > 1:        # a second y axis: every other unit goes on the right
-            groups.append(([i for i in time_idx if traces[i].units != units[0]], False))
-        return groups + arrays
+    # ---- keys: what makes a rebuild, what makes a redraw -----------------------------------
+    def _layout_key(self, scene: Scene) -> tuple:
+        def trace_key(t: Trace) -> tuple:
+            s = t.style
+            return (t.label, t.units, t.array, s.color, s.autoscale, finite_key(s.ymin, s.ymax),
+                    s.log, t.limits.key() if t.shows_limits() else None, t.x_label, t.x_units)
+        return (self.width, self.height, self.layout, scene.mode,
+                tuple(trace_key(t) for t in scene.traces))
 
-    def _build(self, traces: Sequence[Trace]) -> None:
-        fig = self.figure
-        fig.clear()
-        fig.set_size_inches(self.width / fig.dpi, self.height / fig.dpi)
-        groups = self._groups(traces) or [([], False)]
-        overlay_twin = self.layout == "Overlay" and len(groups) > 1 and not groups[1][1]
-        rows = len(groups) - (1 if overlay_twin else 0)
-        axes = list(fig.subplots(rows, 1, squeeze=False)[:, 0])
-        if overlay_twin:
-            axes.insert(1, axes[0].twinx())
-        self._panels = []
-        time_axes = []
-        for ax, (members, array) in zip(axes, groups):
-            styles = [traces[i].style for i in members]
-            fixed = None
-            if styles and not any(s.autoscale for s in styles):
-                fixed = (min(s.ymin for s in styles), max(s.ymax for s in styles))
-            panel = _Panel(ax, members, array, fixed, any(s.log for s in styles))
-            self._style_axes(panel, traces)
-            if not array:
-                time_axes.append(ax)
-            self._panels.append(panel)
-        for ax in time_axes[1:]:
-            ax.sharex(time_axes[0])
-        for ax in time_axes:
-            ax.set_xlim(-self.window, 0.0)
-        bottom = len(axes) - 1 if not (overlay_twin and len(axes) == 2) else 0
-        axes[bottom].set_xlabel("index" if self._panels[bottom].array
-                                else "time relative to now (s)", fontsize=7)
-        if self.layout == "Overlay" and traces:
-            handles = [Line2D([], [], color=t.style.color, lw=1.5, label=t.label)
-                       for t in traces if not t.array]
-            if handles:
-                axes[0].legend(handles=handles, fontsize=7, loc="upper left",
-                               framealpha=0.7)
-        right = 0.88 if overlay_twin else 0.98
-        fig.subplots_adjust(left=0.14, right=right, top=0.97, bottom=0.1, hspace=0.25)
-
-    def _style_axes(self, panel: _Panel, traces: Sequence[Trace]) -> None:
-        ax = panel.ax
-        if panel.log:
-            ax.set_yscale("log")
-        members = [traces[i] for i in panel.members]
-        if self.layout == "Overlay" and not panel.array:
-            ax.set_ylabel(", ".join(dict.fromkeys(t.units for t in members)) or "value",
-                          fontsize=7)
-        elif members:
-            t = members[0]
-            ax.set_ylabel(f"{t.label}\n({t.units})" if t.units else t.label, fontsize=7)
-        else:
-            ax.set_ylabel("(no sources)", fontsize=7)
-        ax.tick_params(labelsize=7)
-        ax.grid(True, alpha=0.3)
-        for i in panel.members:
-            style = traces[i].style
-            (panel.lines[i],) = ax.plot([], [], color=style.color, lw=1.5, animated=True,
-                                        drawstyle="default" if panel.array else "steps-post")
-            panel.marks[i] = [ax.plot([], [], ls="none", marker="o", ms=3.5, color=c,
-                                      animated=True)[0] for c in ALARM_COLORS]
-        panel.mark_text = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
-                                  va="center", color=DISCONNECTED_COLOR, fontsize=12,
-                                  fontweight="bold", animated=True)
+    @staticmethod
+    def _range_key(scene: Scene, frames: List[List[PanelFrame]]) -> tuple:
+        v = scene.view
+        looking_back = scene.mode == "Time" and not v.live
+        return (v.window, v.live, v.end if looking_back else None,
+                tuple((f.ylim, f.xlim) for fs in frames for f in fs))
 
     # ---- frames ---------------------------------------------------------------------------
-    def render(self, traces: Sequence[Trace]) -> np.ndarray:
+    def render(self, scene: Scene) -> np.ndarray:
         """Draw one frame; returns a new contiguous uint8 array."""
-        check_size(self.width, self.height)
-        if self.mode not in COLOR_MODES or self.layout not in LAYOUTS:
-            raise ValueError(f"mode {self.mode!r} / layout {self.layout!r} unknown")
-        key = self._layout_key(traces)
+        self._check(scene)
+        key = self._layout_key(scene)
         fresh = key != self._key
         if fresh:
-            self._build(traces)
-            self._key = key
-        data = self._prepare(traces, fresh)
-        if data is None or self._background is None:
-            for panel in self._panels:
-                panel.ax.set_ylim(*panel.ylim)
-                if panel.array:
-                    panel.ax.set_xlim(*panel.xlim)
+            self.areas = build_areas(self.figure, scene, self.layout, self.width, self.height)
+            self._notes = self.figure.text(1 - 4 / self.width, 1 - 2 / self.height, "",
+                                           ha="right", va="top", fontsize=7,
+                                           color=NOTE_COLOR, animated=True)
+            self._key, self._background = key, None
+        frames = prepare(self.areas, scene, fresh)
+        drawn = self._range_key(scene, frames)
+        if fresh or self._background is None or drawn != self._drawn:
+            self._apply_ranges(scene, frames)
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._drawn = drawn
             self.full_redraws += 1
-            data = self._prepare(traces, False)
         else:
             self.canvas.restore_region(self._background)
-        for panel, per_trace in zip(self._panels, data or []):   # None: cannot happen twice
-            self._draw_panel(panel, traces, per_trace)
+        self._view = scene.view
+        for area, area_frames in zip(self.areas, frames):
+            draw_area(area, area_frames, scene)
+        notes = [n for n in (*scene.notes, *mode_notes(scene)) if n]
+        if notes:
+            self._notes.set_text("  ·  ".join(notes))
+            self.figure.draw_artist(self._notes)
         self.frames += 1
         return self._pixels()
 
-    def _prepare(self, traces: Sequence[Trace], fresh: bool) -> Optional[list]:
-        """Per panel, the decimated data of its traces; None when a range had to move."""
-        data = []
-        moved = fresh
-        for panel in self._panels:
-            bins = max(int(panel.ax.bbox.width), 1)
-            per_trace = {}
-            for i in panel.members:
-                tr = traces[i]
-                if panel.array:
-                    per_trace[i] = decimate(tr.t, tr.y, tr.severity, 0.0,
-                                            max(len(tr.y) - 1, 1), bins)
-                else:
-                    per_trace[i] = decimate(tr.t, tr.y, tr.severity, -self.window, 0.0, bins)
-            ys = [y for _, y, _ in per_trace.values()]
-            ylim = panel.fixed or wanted_range(ys, panel.ylim, fresh, panel.log)
-            if panel.array:
-                n = max((len(traces[i].y) for i in panel.members), default=2)
-                xlim = (0.0, float(max(n - 1, 1)))
-                if xlim != panel.xlim:
-                    panel.xlim, moved = xlim, True
-            if ylim != panel.ylim:
-                panel.ylim, moved = ylim, True
-            data.append(per_trace)
-        return None if moved else data
-
-    def _draw_panel(self, panel: _Panel, traces: Sequence[Trace], per_trace: dict) -> None:
-        gone = []
-        for i, (t, y, s) in per_trace.items():
-            line = panel.lines[i]
-            line.set_data(t, y)
-            panel.ax.draw_artist(line)
-            if s is not None:
-                for level, mark in enumerate(panel.marks[i], start=1):
-                    hit = s == level
-                    if hit.any():
-                        mark.set_data(t[hit], y[hit])
-                        panel.ax.draw_artist(mark)
-            if not traces[i].connected:
-                gone.append(traces[i].label)
-        if gone:
-            panel.mark_text.set_text("DISCONNECTED" if len(panel.members) == 1 else
-                                     "DISCONNECTED: " + ", ".join(gone))
-            panel.ax.draw_artist(panel.mark_text)
+    def _apply_ranges(self, scene: Scene, frames: List[List[PanelFrame]]) -> None:
+        """Set every range and the time axis for a full redraw."""
+        for area, area_frames in zip(self.areas, frames):
+            for panel, frame in zip(area.panels, area_frames):
+                panel.ylim = frame.ylim
+                panel.ax.set_ylim(*frame.ylim)
+                if frame.xlim is not None:
+                    panel.xlim = frame.xlim
+                    panel.ax.set_xlim(*frame.xlim)
+                clip_bands(panel)
+        times = [a.host for a in self.areas if a.plan.kind == "time"]
+        if not times:
+            return
+        v = scene.view
+        first = times[0]
+        first.set_xlim(-v.window, 0.0)
+        max_ticks = max(int(first.bbox.width) // TICK_PITCH[v.live], 2)
+        if v.live:
+            first.xaxis.set_major_locator(RelativeTicks(v.window, max_ticks))
+            first.xaxis.set_major_formatter(TimeLabels(v.window))
+        else:
+            ticks = AbsoluteTicks(v.end, v.window, max_ticks)
+            first.xaxis.set_major_locator(ticks)
+            first.xaxis.set_major_formatter(TimeLabels(v.window, v.end, ticks.step))
+        times[-1].set_xlabel(axis_label(v.end, v.window, v.live), fontsize=7)
 
     def _pixels(self) -> np.ndarray:
         rgba = np.asarray(self.canvas.buffer_rgba())
@@ -227,12 +164,33 @@ class ChartRenderer:
         return np.ascontiguousarray(rgba[..., :3])
 
     # ---- for tests and tools ----------------------------------------------------------------
-    def pixel_of(self, panel: int, t: float, y: float) -> Tuple[int, int]:
-        """(column, row) in the image where data point ``(t, y)`` of a panel lands."""
-        x_disp, y_disp = self._panels[panel].ax.transData.transform((t, y))
+    def pixel_of(self, panel: int, x: float, y: float) -> Tuple[int, int]:
+        """(column, row) in the image where point ``(x, y)`` of a panel lands (x of a time
+        panel in POSIX s)."""
+        p = self.panels[panel]
+        if p.kind == "time" and self._view is not None:
+            x = x - self._view.end
+        x_disp, y_disp = p.ax.transData.transform((x, y))
         return round(x_disp), round(self.height - y_disp)
+
+    def plot_box(self, panel: int) -> Tuple[int, int, int, int]:
+        """``(left, top, right, bottom)`` image pixels of a panel's plotting box."""
+        box = self.panels[panel].ax.bbox
+        return (round(box.x0), round(self.height - box.y1), round(box.x1),
+                round(self.height - box.y0))
+
+    def time_at(self, column: float) -> float:
+        """POSIX s at an image column (clamped to the time range); NaN without a time axis."""
+        times = [a.host for a in self.areas if a.plan.kind == "time"]
+        if not times or self._view is None:
+            return math.nan
+        box = times[0].bbox
+        column = min(max(column, box.x0), box.x1)
+        rel = times[0].transData.inverted().transform((column, 0.0))[0]
+        return float(self._view.end + rel)
 
     @staticmethod
     def color_of(color: str) -> Tuple[int, int, int]:
+        """``#rrggbb`` as an ``(r, g, b)`` tuple."""
         h = color.lstrip("#")
         return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))

@@ -18,7 +18,8 @@ from typing import Dict, Tuple
 __all__ = [
     "DEFAULT_PREFIX", "DEFAULT_CHART", "DEFAULT_AXIS", "PRESETS_GROUP", "MOTORS_GROUP",
     "chart_prefix", "DISPLAY_MACROS", "LOCAL_CA_PORTS", "LOCAL_PVA_PORTS",
-    "LOCAL_REPEATER_PORT", "SITE_CA_PORT", "SITE_REPEATER_PORT", "DEFAULT_MAX_ARRAY_BYTES",
+    "LOCAL_REPEATER_PORT", "WEB_PORT", "SITE_CA_PORT", "SITE_REPEATER_PORT",
+    "DEFAULT_MAX_ARRAY_BYTES",
     "HISTORY_CAPACITY", "MAX_SOURCES", "MAX_PIXELS", "AD_COLOR_MODES", "AD_DATA_TYPES",
     "AD_IMAGE_PVS", "PVA_IMAGE", "ALARM_COLORS", "SEVERITY_NAMES", "PALETTE",
 ]
@@ -56,6 +57,8 @@ LOCAL_CA_PORTS: Dict[str, int] = {"motor": 15064, "chart": 15066}
 #: Local mode's PVA (server, search) ports per IOC that serves PV Access.
 LOCAL_PVA_PORTS: Dict[str, Tuple[int, int]] = {"chart": (15075, 15076)}
 LOCAL_REPEATER_PORT = 15065
+#: pvchart-web's HTTP port unless told otherwise.
+WEB_PORT = 8080
 
 # ---- sizes ----------------------------------------------------------------------------------
 #: What libca is told to accept per array: a 1920x1080 RGBA frame with headroom (its own

@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -27,6 +28,7 @@ from ..common.names import (
     LOCAL_REPEATER_PORT,
     SITE_CA_PORT,
     SITE_REPEATER_PORT,
+    WEB_PORT,
 )
 from .instances import DEFAULT_INSTANCES, Instance, parse_instance
 from .processes import udp_port_in_use, wait_for
@@ -41,7 +43,7 @@ __all__ = ["Launcher", "LOCAL_PORTS", "LOCAL_REPEATER_PORT", "LauncherError",
 LOCAL_PORTS = {name: IocPorts(port, *LOCAL_PVA_PORTS.get(name, (0, 0)))
                for name, port in LOCAL_CA_PORTS.items()}
 #: pvchart-web's HTTP port unless told otherwise.
-DEFAULT_WEB_PORT = 8080
+DEFAULT_WEB_PORT = WEB_PORT
 
 
 class LauncherError(RuntimeError):
@@ -258,7 +260,7 @@ class Launcher:
         waits = [(i.name, i.ready_pv(self.prefix)) for i in instances]
         with self._client_environment():
             for name, pv in waits:
-                if pv is not None and not wait_for(lambda pv=pv: _answers(pv), timeout, 0.2):
+                if pv is not None and not wait_for(partial(_answers, pv), timeout, 0.2):
                     raise LauncherError(f"{name} IOC does not answer {pv}; see "
                                         f"{self.path(name, 'log')}")
 

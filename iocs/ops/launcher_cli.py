@@ -43,10 +43,12 @@ def _tables() -> Dict[str, SettingsTable]:
     return {"motor": MOTOR_OPTIONS, "chart": CHART_OPTIONS}
 
 
-def _parsers() -> Dict[str, Callable[[], Tuple[Any, Any]]]:
+def _parsers() -> Dict[str, Callable[[], Any]]:
     from ..chart.ioc import build_parser as chart_parser
     from ..motor.ioc import build_parser as motor_parser
-    return {"motor": motor_parser, "chart": chart_parser}
+    from ..web.settings import build_parser as web_parser
+    return {"motor": lambda: motor_parser()[0], "chart": lambda: chart_parser()[0],
+            "web": web_parser}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start: seconds to wait for the IOCs to answer (default: 60)")
     parser.add_argument("--web-port", type=int, default=None,
                         help=f"web: HTTP port of pvchart-web (default: {DEFAULT_WEB_PORT})")
+    parser.add_argument("--web-bind", default=argparse.SUPPRESS, metavar="ADDRESS",
+                        help="web: address pvchart-web listens on (default: loopback)")
+    parser.add_argument("--allow-writes", action="store_true", default=argparse.SUPPRESS,
+                        help="web: offer controls that write PVs (default: read-only)")
     local = parser.add_argument_group(
         "local mode ports", "(default: those of the IOCs still running from the run directory, "
         "else as shown; charts other than 'chart' get free ports)")
@@ -123,6 +129,11 @@ def ioc_arguments(args: argparse.Namespace, instances: Sequence[Instance],
     tables = _tables()
     out: Dict[str, List[str]] = {}
     for instance in instances:
+        if instance.kind == "web":
+            out[instance.name] = ([f"--bind={args.web_bind}"] if hasattr(args, "web_bind")
+                                  else []) + (["--allow-writes"]
+                                              if getattr(args, "allow_writes", False) else [])
+            continue
         table = tables.get(instance.kind)
         if table is None:
             continue
@@ -150,7 +161,7 @@ def check_ioc_arguments(instances: Sequence[Instance],
         if instance.name not in ioc_args:
             continue
         argv = ioc_args[instance.name]
-        parser = parsers[instance.kind]()[0]
+        parser = parsers[instance.kind]()
         try:
             parser.parse_args(["--prefix", "X:", *argv])
         except SystemExit as ex:
