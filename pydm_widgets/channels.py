@@ -3,8 +3,9 @@
 A widget that shows several PVs of one IOC (a chart's ``T1:min``, ``T1:max``, ...) names
 them by suffix; setting the prefix (``ca://BEAMLINE:chart:``) connects them all, and a new
 prefix drops the old channels and every value they gave (events still in flight from them are
-ignored, as in :class:`~pydm_widgets.source.ImageSource`). Values, connection states,
-precisions, units and enum strings land in dictionaries keyed by suffix, and
+ignored, as in :class:`~pydm_widgets.source.ImageSource`). Values (a long text, served as
+a char waveform, as a str), connection states, precisions, units and enum strings land in
+dictionaries keyed by suffix, and
 :attr:`PrefixChannels.changed` names the suffix each time. Suffixes declared writable can be
 written with :meth:`PrefixChannels.put`, through PyDM's own channel (read-only mode respected).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Dict, Iterable, List
 
+import numpy as np
 from pydm.widgets.channel import PyDMChannel
 from qtpy import sip
 from qtpy.QtCore import QObject, Signal
@@ -112,6 +114,18 @@ class PrefixChannels(QObject):
     def _store(self, gen: int, table: Dict[str, Any], key: str, value: Any) -> None:
         if gen != self._generation or sip.isdeleted(self):
             return
-        table[key] = tuple(value) if table is self.enum_strings else value
+        if table is self.enum_strings:
+            value = tuple(value)
+        elif table is self.values:
+            value = char_text(value)
+        table[key] = value
         self.changed.emit(key)
+
+
+def char_text(value: Any) -> Any:
+    """A char waveform (1-byte integers, NUL-terminated) as the text it holds; anything else
+    as it is."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.dtype.itemsize == 1:
+        return value.tobytes().split(b"\0", 1)[0].decode("utf-8", errors="replace")
+    return value
 

@@ -96,6 +96,12 @@ class PositionSummary(QLabel):
         """The channels watched (PyDM closes and reopens them with the display)."""
         return self.presets.channels() + self.motor.channels()
 
+    def settled(self) -> bool:
+        """Whether the named positions and the motor's readback are known."""
+        return all(v is not None for v in (self.presets.value(".choices"),
+                                           self.presets.value(".motor_connected"),
+                                           self.motor.value(".RBV")))
+
     def refresh(self, *_: Any) -> None:
         """Say what is known now."""
         self.setText(position_text(

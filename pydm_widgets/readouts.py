@@ -136,6 +136,15 @@ class TraceReadouts(QWidget):
         return [_text(self.table.horizontalHeaderItem(c))
                 for c in range(self.table.columnCount())]
 
+    def settled(self) -> bool:
+        """Whether every row shows what the IOC has (the sources and their statistics)."""
+        sources = self.pvs.value("sources")
+        if sources is None:
+            return False
+        return all(self.pvs.value(f"T{n}:{stat}") is not None
+                   for n in range(1, len(_sources(sources)[:MAX_SOURCES]) + 1)
+                   for stat in (*STATS, "label"))
+
     def _changed(self, key: str) -> None:
         self.refresh()
 
@@ -144,6 +153,8 @@ class TraceReadouts(QWidget):
         sources = _sources(self.pvs.value("sources"))[:MAX_SOURCES]
         if not self.pvs.connected.get("sources"):
             self._message("chart IOC not connected" if self._prefix else "no chart")
+        elif self.pvs.value("sources") is None:
+            self._message("reading the sources")
         elif not sources:
             self._message("no sources configured")
         else:

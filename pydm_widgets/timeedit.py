@@ -12,7 +12,8 @@ import logging
 from typing import Optional
 
 from pydm.widgets.line_edit import PyDMLineEdit
-from qtpy.QtWidgets import QToolTip, QWidget
+from qtpy.QtCore import QSize
+from qtpy.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from iocs.chart.timerange import format_local_time, parse_local_time
 
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["TimeEdit"]
 
+WIDEST = "0000-00-00 00:00:00"
 HINT = "Local time YYYY-MM-DD HH:MM:SS; press Enter to show the span ending then"
 
 
@@ -42,6 +44,17 @@ class TimeEdit(PyDMLineEdit):
         self.setToolTip(HINT)
         self.setPlaceholderText("YYYY-MM-DD HH:MM:SS")
         self.textEdited.connect(lambda _text: self._accept())     # a new try: unmarked
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self) -> QSize:
+        """Wide enough for a whole time."""
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance(WIDEST) + 16),
+                     hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
 
     def send_value(self) -> None:
         """Write the text if it is a local time (in its full form); else say why not."""

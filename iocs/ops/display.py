@@ -33,10 +33,12 @@ from ..common.resources import resource_dir as data_path
 logger = logging.getLogger(__name__)
 
 __all__ = ["data_path", "display_file", "open_display", "render_screenshot", "check_iocs",
-           "main", "DEFAULT_MACROS"]
+           "unsettled", "main", "DEFAULT_MACROS"]
 
 DEFAULT_MACROS = dict(DISPLAY_MACROS)
 CHECK_TIMEOUT = 5.0
+#: Longest a capture waits, after the chart's frames, for the other widgets' PVs (s).
+SETTLE_TIMEOUT = 10.0
 
 
 def macros_for(prefix: Optional[str] = None, extra: Optional[List[str]] = None) -> Dict[str, str]:
@@ -91,21 +93,49 @@ def _process_until(condition: Callable[[], bool], timeout: float) -> bool:
     return condition()
 
 
+def unsettled(display) -> List[str]:
+    """The widgets of ``display`` that do not yet show what their PVs hold: a PyDM widget
+    whose channel has not connected or given a value, or one of pvchart's composite widgets
+    whose ``settled()`` says no."""
+    from pydm.widgets.base import PyDMWidget
+    from qtpy.QtWidgets import QWidget
+    waiting = []
+    for widget in display.findChildren(QWidget):
+        settled = getattr(widget, "settled", None)
+        if callable(settled):
+            ok = settled()
+        elif isinstance(widget, PyDMWidget) and getattr(widget, "_channel", None):
+            ok = bool(getattr(widget, "_connected", False)) and \
+                getattr(widget, "value", None) is not None
+        else:
+            continue
+        if not ok:
+            waiting.append(widget.objectName() or type(widget).__name__)
+    return waiting
+
+
 def render_screenshot(path: Path, macros: Dict[str, str], timeout: float = 60.0,
                       frames: int = 3) -> Path:
-    """Show the display offscreen until its chart has shown ``frames`` frames; save a PNG."""
+    """Show the display offscreen until its chart has shown ``frames`` frames and its widgets
+    show their PVs (at most :data:`SETTLE_TIMEOUT` more; then it says which do not); save a
+    PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qtpy.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (keep alive)
 
     from pydm_widgets.pvimage import PVImage
     display = open_display(macros)
-    display.resize(1100, 620)
+    display.resize(display.size().expandedTo(display.minimumSizeHint()))   # the file's size
     display.show()
     chart = display.findChild(PVImage, "chart")
+    deadline = time.monotonic() + timeout
     if not _process_until(lambda: chart.frames_shown >= frames, timeout):
         raise RuntimeError(f"no chart frame from {macros['P']}{macros['C']}: within "
                            f"{timeout:g} s")
+    settle = max(min(SETTLE_TIMEOUT, deadline - time.monotonic()), 0.0)
+    if not _process_until(lambda: not unsettled(display), settle):
+        logger.warning("captured while these widgets still wait for their PVs: %s",
+                       ", ".join(unsettled(display)))
     path = Path(path)
     focused = QApplication.focusWidget()
     if focused is not None:

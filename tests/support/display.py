@@ -1,0 +1,94 @@
+"""Driving the shipped PyDM displays in tests as an operator would: open them with macros,
+wait for their channels, press buttons, type into fields, pick from menus."""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional
+
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QComboBox, QLineEdit, QWidget
+
+from iocs.ops.display import display_file
+from tests.support.harness import caget_fresh
+
+#: Generous deadlines (ms) for a loaded 2-core machine.
+CONNECT_MS = 20000
+CHANGE_MS = 15000
+
+
+def channel_addresses(display: QWidget) -> List[str]:
+    """Every PV address the display's widgets use now."""
+    out = []
+    for widget in [display, *display.findChildren(QWidget)]:
+        channels = getattr(widget, "channels", None)
+        if callable(channels):
+            out += [c.address for c in (channels() or []) if c is not None and c.address]
+    return out
+
+
+def open_display(qtbot, macros: Optional[Dict[str, str]] = None, name: str = "chart.ui",
+                 show: bool = True):
+    """A PyDM ``Display`` of the shipped ``name`` with ``macros``, its MacroDefaults applied."""
+    from pydm import Display
+    display = Display(ui_filename=str(display_file(name)), macros=dict(macros or {}))
+    qtbot.addWidget(display)
+    if show:
+        display.show()
+    qtbot.waitUntil(lambda: channel_addresses(display) and
+                    not any("${" in a for a in channel_addresses(display)), timeout=5000)
+    return display
+
+
+def child(display: QWidget, cls: type, name: str) -> QWidget:
+    widget = display.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name!r}"
+    return widget
+
+
+def wait_writable(qtbot, widget: QWidget) -> None:
+    """Until a PyDM input widget is connected with write access (PyDM enables it then) and
+    has its channel's value (a PyDM button sends nothing before)."""
+    qtbot.waitUntil(lambda: widget.isEnabled() and getattr(widget, "_connected", True) and
+                    getattr(widget, "value", 0) is not None, timeout=CONNECT_MS)
+
+
+def press(qtbot, button: QWidget) -> None:
+    """Click a PyDM push button the way a mouse does (press and release on it)."""
+    wait_writable(qtbot, button)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def type_and_enter(qtbot, edit: QLineEdit, text: str) -> None:
+    """Focus a line edit, replace its text by typing ``text`` and press Enter."""
+    wait_writable(qtbot, edit)
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def choose(qtbot, combo: QComboBox, text: str) -> None:
+    """Pick ``text`` in a combo box with the keyboard (each step is a user's choice)."""
+    wait_writable(qtbot, combo)
+    qtbot.waitUntil(lambda: combo.findText(text) >= 0, timeout=CONNECT_MS)
+    target = combo.findText(text)
+    combo.setFocus()
+    for _ in range(2 * combo.count()):
+        if combo.currentIndex() == target:
+            return
+        key = Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up
+        qtbot.keyClick(combo, key)
+    raise AssertionError(f"could not choose {text!r} in {combo.objectName()}")
+
+
+def wait_pv(qtbot, pv: str, wanted: Callable[[Any], bool], timeout_ms: int = CHANGE_MS,
+            **caget: Any) -> Any:
+    """Until the IOC's value of ``pv`` (read afresh) is ``wanted``, with Qt's events
+    processed meanwhile (PyDM writes from the event loop); returns that value."""
+    seen: List[Any] = []
+
+    def check() -> bool:
+        seen[:] = [caget_fresh(pv, **caget)]
+        return seen[0] is not None and bool(wanted(seen[0]))
+    qtbot.waitUntil(check, timeout=timeout_ms)
+    return seen[0]
