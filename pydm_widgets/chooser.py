@@ -24,7 +24,7 @@ from pydm import Display
 from pydm.display import ScreenTarget, load_file
 from pydm.utilities import is_qt_designer
 from pydm.utilities.connection import close_widget_connections
-from qtpy.QtCore import Property, Signal
+from qtpy.QtCore import Property, Qt, Signal
 from qtpy.QtWidgets import QComboBox, QWidget
 
 logger = logging.getLogger(__name__)
@@ -186,6 +186,7 @@ def _replace(old: Display, new: Display) -> Display:
         new.show()
     else:
         new.setGeometry(old.geometry())
+        new.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)   # closed: gone, and forgotten
         _REPLACEMENTS.append(new)
         new.destroyed.connect(lambda *_: _forget(new))
         if old.isVisible():

@@ -9,8 +9,7 @@ from pydm.widgets.pushbutton import PyDMPushButton
 from iocs.chart.timerange import format_local_time, parse_local_time
 from pydm_widgets.readouts import TraceReadouts, format_value
 from pydm_widgets.timeedit import TimeEdit
-from tests.support.display import CHANGE_MS, child, open_display, press, type_and_enter, \
-    wait_pv
+from tests.support.display import CHANGE_MS, child, open_display, press, type_and_enter, wait_pv
 from tests.support.harness import caget_fresh, wait_until
 
 pytestmark = pytest.mark.qt

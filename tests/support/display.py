@@ -26,11 +26,13 @@ def channel_addresses(display: QWidget) -> List[str]:
 
 
 def open_display(qtbot, macros: Optional[Dict[str, str]] = None, name: str = "chart.ui",
-                 show: bool = True):
-    """A PyDM ``Display`` of the shipped ``name`` with ``macros``, its MacroDefaults applied."""
+                 show: bool = True, owned: bool = True):
+    """A PyDM ``Display`` of the shipped ``name`` with ``macros``, its MacroDefaults applied;
+    closed after the test unless not ``owned`` (a display the test lets something replace)."""
     from pydm import Display
     display = Display(ui_filename=str(display_file(name)), macros=dict(macros or {}))
-    qtbot.addWidget(display)
+    if owned:
+        qtbot.addWidget(display)
     if show:
         display.show()
     qtbot.waitUntil(lambda: channel_addresses(display) and
