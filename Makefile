@@ -62,7 +62,7 @@ demo: deps
 # Each benchmark prints its figures, the ratio to its baseline last, and writes
 # benchmarks/results/<name>.json, from which `make docs` draws the performance plots.
 BENCHMARKS := console_cpu.py:--table chart_fanout.py chart_render.py motor_trajectory.py \
-              reconnect.py latency.py pvimage.py
+              reconnect.py latency.py pvimage.py scale.py web.py
 bench: deps
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b"; \
 	  $(PY) benchmarks/$$(echo $$b | tr ':' ' ') || exit 1; done

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import matplotlib
 
@@ -142,9 +142,74 @@ def motor_trajectory(d: Dict[str, Any], out: Path) -> str:
               f"distance RBV to VAL at most {r['final_err_max']:.4f}.\n")
 
 
+def scale(d: Dict[str, Any], out: Path) -> str:
+    goals = d["goals"]
+    fanout = d["fanout"]["rows"]
+    gateway = d.get("gateway", {}).get("rows", [])
+    fig, (cpu, fps) = plt.subplots(1, 2, figsize=(8, 3.4), dpi=100)
+    via = [r for r in gateway if r["path"] == "gateway"]
+    direct = [r for r in gateway if r["path"] == "direct"]
+    Series = Tuple[str, List[Any], str, str, str, Optional[str]]  # label, rows, key, style..
+    series: List[Series] = [
+        (f"chart IOC, {t}", [r for r in fanout if r["transport"] == t], "ioc_cpu", COLORS[t],
+         "o-", t) for t in ("pva-lz4", "ca")]
+    series += [("chart IOC, via pvagw (netns)", via, "ioc_cpu", "#009e73", "s--",
+                "via pvagw (netns)"),
+               ("pvagw itself", via, "gateway_cpu", "#cc79a7", "s--", None),
+               ("chart IOC, direct (netns)", direct, "ioc_cpu", "#56b4e9", "s:",
+                "direct (netns)")]
+    for label, rows, key, color, style, fps_label in series:
+        if rows:
+            xs = [r["consoles"] for r in rows]
+            cpu.plot(xs, [100 * r[key] for r in rows], style, color=color, label=label)
+            if fps_label:
+                fps.plot(xs, [r["fps_min"] for r in rows], style, color=color,
+                         label=fps_label)
+    cpu.axhline(100 * goals["ioc_cpu_100"], color="#d55e00", lw=0.8, ls=":", label="goal")
+    fps.axhline(goals["fps"], color="#d55e00", lw=0.8, ls=":", label="goal")
+    cpu.set_ylabel("CPU (% of a core)")
+    fps.set_ylabel("slowest console (frames/s)")
+    fps.set_ylim(0, d["rate"] * 1.1)
+    for ax in (cpu, fps):
+        ax.set_xscale("log")
+        ax.set_xlabel("consoles")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"One {d['size']} chart, {d['sources']} sources at {d['rate']:g} Hz, to "
+                 "many consoles", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    rows = [[r["transport"], r["consoles"], r["processes"], f"{100 * r['ioc_cpu']:.1f} %",
+             "", f"{100 * r['console_cpu']:.0f} %",
+             f"{r['fps_min']:.2f} / {r['fps_median']:.2f}", ""] for r in fanout]
+    rows += [[f"pva-lz4 {r['path']}", r["consoles"], r["processes"],
+              f"{100 * r['ioc_cpu']:.1f} %", f"{100 * r['gateway_cpu']:.1f} %",
+              f"{100 * r['console_cpu']:.0f} %", f"{r['fps_min']:.2f} / {r['fps_median']:.2f}",
+              f"{r['reference_fps']:.2f}"] for r in gateway]
+    table = _table(["path", "consoles", "processes", "chart IOC", "pvagw", "consoles CPU",
+                    "fps min / median", "IOC served"], rows)
+    frame = d["fanout"]["frame"]
+    loads = [x for r in fanout + gateway for x in r["load"]]
+    table += (f"\nA frame: {frame['raw_bytes']:,} bytes, {frame['lz4_bytes']:,} with LZ4 "
+              f"(encoding {frame['encode_ms']:.1f} ms); rendered in {frame['render_ms']:.0f} ms "
+              f"(wall time). Load average during the spans {min(loads):.1f} .. "
+              f"{max(loads):.1f} (2 cores).\n")
+    eight = d.get("eight_charts")
+    if eight:
+        table += "\n" + _table(
+            ["charts", "chart rate", "all chart IOCs", "each", "fps"],
+            [["1", "2 Hz", f"{100 * eight['single']['ioc_cpu']:.1f} %", "",
+              f"{eight['single']['fps_min']:.2f}"]]
+            + [[str(r["charts"]), f"{r['rate']:g} Hz", f"{100 * r['total_cpu']:.0f} %",
+                f"{100 * min(r['per_chart_cpu']):.1f} .. {100 * max(r['per_chart_cpu']):.1f} %",
+                f"{r['fps_min']:.2f} .. {r['fps_max']:.2f}"] for r in eight["rows"]])
+    return table
+
+
 PLOTS: Dict[str, Callable[[Dict[str, Any], Path], str]] = {
     "console_cpu": console_cpu, "chart_fanout": chart_fanout, "chart_render": chart_render,
-    "reconnect": reconnect, "motor_trajectory": motor_trajectory}
+    "reconnect": reconnect, "motor_trajectory": motor_trajectory, "scale": scale}
 
 
 def main(argv: List[str]) -> int:

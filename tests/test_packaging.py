@@ -45,7 +45,7 @@ def env_file(name: str) -> dict:
     return out
 
 
-@pytest.mark.parametrize("name", ["motor.env", "chart.env"])
+@pytest.mark.parametrize("name", ["motor.env", "chart.env", "chart-vacuum.env"])
 def test_deploy_env_files_agree_with_the_names_module(name):
     args = env_file(name)["IOC_ARGS"].split()
     assert args[args.index("--prefix") + 1] == names.DEFAULT_PREFIX

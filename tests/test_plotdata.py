@@ -70,7 +70,7 @@ def test_bins_fill_every_column_they_span_from_lo_to_hi():
     lo, hi = y - 0.5, y + 0.5
     tt, yy, _ = decimate(t, y, None, 0.0, 30.0, 30, lo=lo, hi=hi)
     assert len(tt) == 2 * 21                   # columns from the first bin to the last
-    lows, highs = yy[0::2], yy[1::2]
+    lows, highs = np.minimum(yy[0::2], yy[1::2]), np.maximum(yy[0::2], yy[1::2])
     col = tt[0::2]
     assert np.all(lows[col < 10] == 0.5) and np.all(highs[col < 10] == 1.5)
     assert np.all(lows[(col >= 10) & (col < 20)] == 1.5) and np.all(highs[col >= 20] == 3.5)

@@ -16,6 +16,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from ..common.names import HISTORY_CAPACITY
 from .history import Samples
 from .retrieval import bin_interval, request_span
 from .series import concat, empty, take
@@ -27,7 +28,7 @@ __all__ = ["Coverage", "FetchPlan", "plan_fetch", "Held", "hold", "split_answer"
 STEP = 0.001
 
 #: Most samples held for one source; more (a misbehaving server) and the stretch is dropped.
-MAX_HELD = 200_000
+MAX_HELD = HISTORY_CAPACITY
 
 
 @dataclass(frozen=True)

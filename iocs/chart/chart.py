@@ -219,14 +219,17 @@ class ChartIOC(LiteralPrefixGroup):
 
     async def _put_sources(self, instance: Any, new: str) -> str:
         names = source_list(new)
-        await self.watcher.check(names)
+        try:
+            await self.watcher.check(names)
+        except ValueError as ex:
+            raise ValueError(f"{instance.pvname}: {ex}") from None
         await self.watcher.watch(names)
         if self.archive is not None:
             self.archive.retain(names)
         return await self._put_setting(instance, new)
 
     async def _use_axis(self, name: str) -> None:
-        await self.watcher.check([name])
+        await self.watcher.check([name], "X-axis PV")
         await self.watcher.watch_axes([*(g.xsource.value for g in self.trace_groups()), name])
 
     async def _put_window(self, instance: Any, new: float) -> float:

@@ -102,13 +102,13 @@ class FrameLoop:
         """Render and publish a frame if anything visible changed (and not frozen)."""
         if self.frozen():
             return
-        job = self.prepare(time.time(), self._state)
-        if job is None:
-            return
         loop = asyncio.get_running_loop()
         if self.renderer is None:        # matplotlib loads after the server answers
             self.renderer = await loop.run_in_executor(self.executor, _new_renderer)
         renderer = self.renderer
+        job = self.prepare(time.time(), self._state)       # the state after loading it
+        if job is None:
+            return
         start = time.perf_counter()
         frame = await loop.run_in_executor(self.executor, _render, renderer, job)
         render_ms = (time.perf_counter() - start) * 1e3

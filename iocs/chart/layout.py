@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator
 from .plotdata import ALARM_COLORS, Scene, Trace, limit_bands
 
 __all__ = ["AreaPlan", "plan_areas", "Panel", "Area", "build_areas", "clip_bands", "NOTE_COLOR",
+           "NOTE_BOX",
            "DISCONNECTED_COLOR",
            "AGE_LEVELS"]
 
@@ -31,10 +32,12 @@ DISCONNECTED_COLOR = "#d62728"
 NOTE_COLOR = "#505050"
 CURSOR_COLOR = "#303030"
 #: Pixels between stacked y axes of one side (Overlay with more than two kinds of units).
-AXIS_OFFSET = 46
+AXIS_OFFSET = 50
 #: Shades of an X-Y trace, newest to oldest.
-AGE_LEVELS = 6
+AGE_LEVELS = 4
 BAND_ALPHA = {1: 0.20, 2: 0.14}
+#: Notes read on a white label over the traces.
+NOTE_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.5}
 FONT = 7
 
 
@@ -120,6 +123,15 @@ def _sides(plans: Sequence[AreaPlan]) -> Tuple[int, int]:
     return (n + 1) // 2, n // 2
 
 
+def _hspace(rows: int, plots_px: float, labelled: bool) -> float:
+    """Space between areas (a fraction of their height): a quarter of it, or room for the
+    tick labels and the x label of an area above another."""
+    if rows < 2 or not labelled:
+        return 0.25
+    gap = 40.0
+    return max(0.25, gap * rows / max(plots_px - gap * (rows - 1), 1.0))
+
+
 def build_areas(fig: Figure, scene: Scene, layout: str, width: int,
                 height: int) -> List[Area]:
     """Clear ``fig`` and build the areas of ``scene`` (everything but the data)."""
@@ -129,10 +141,13 @@ def build_areas(fig: Figure, scene: Scene, layout: str, width: int,
     plans = plan_areas(traces, layout, scene.mode) or [AreaPlan("time", ((),))]
     left_n, right_n = _sides(plans)
     left = 0.14 + (left_n - 1) * AXIS_OFFSET / width
-    right = (0.98 if right_n == 0 else 0.88) - max(right_n - 1, 0) * AXIS_OFFSET / width
+    right = (min(0.98, 1 - 26 / width) if right_n == 0 else 0.88) \
+        - max(right_n - 1, 0) * AXIS_OFFSET / width
     right = max(right, left + 0.2)
     hosts = list(fig.subplots(len(plans), 1, squeeze=False)[:, 0])
-    fig.subplots_adjust(left=left, right=right, top=0.97, bottom=0.1, hspace=0.25)
+    labelled = any(p.kind == "array" for p in plans[1:])     # x labels between areas
+    fig.subplots_adjust(left=left, right=right, top=0.97, bottom=0.1,
+                        hspace=_hspace(len(plans), 0.87 * height, labelled))
     areas = [_area(fig, host, plan, traces) for host, plan in zip(hosts, plans)]
     for kind in ("time", "xy"):
         same = [a.host for a in areas if a.plan.kind == kind]
@@ -181,7 +196,7 @@ def _area(fig: Figure, host: Any, plan: AreaPlan, traces: Sequence[Trace]) -> Ar
                                      fontweight="bold", animated=True)
         panel.note = panel.ax.text(0.01, 0.03, "", transform=panel.ax.transAxes, ha="left",
                                    va="bottom", color=NOTE_COLOR, fontsize=FONT,
-                                   animated=True)
+                                   animated=True, bbox=NOTE_BOX)
     return area
 
 
@@ -190,7 +205,8 @@ def _place_axis(ax: Any, k: int) -> None:
     side = "left" if k % 2 == 0 else "right"
     ax.yaxis.set_label_position(side)
     ax.yaxis.set_ticks_position(side)
-    ax.spines[side].set_position(("outward", (k // 2) * AXIS_OFFSET))
+    points = (k // 2) * AXIS_OFFSET * 72.0 / ax.figure.dpi        # "outward" is in points
+    ax.spines[side].set_position(("outward", points))
     ax.spines[side].set_visible(True)
     ax.spines["left" if side == "right" else "right"].set_visible(False)
     ax.patch.set_visible(False)
@@ -233,7 +249,10 @@ def _style_panel(panel: Panel, plan: AreaPlan, members: Sequence[Trace]) -> None
             ax.grid(True, axis="y", alpha=0.2)
         return
     if plan.arrangement == "axes":
-        ax.set_ylabel(_units_label(members), fontsize=FONT, color=members[0].style.color)
+        color = members[0].style.color
+        ax.set_ylabel(_units_label(members), fontsize=FONT, color=color)
+        ax.spines["left" if ax.yaxis.get_label_position() == "left" else "right"] \
+            .set_color(color)
     elif len(members) > 1:
         ax.set_ylabel(_units_label(members), fontsize=FONT)
     elif members:
@@ -258,7 +277,7 @@ def _artists(panel: Panel, traces: Sequence[Trace]) -> None:
         if panel.kind == "xy":
             panel.ages[i] = [
                 ax.plot([], [], ls="none", marker="o", ms=2.5, mew=0, color=color,
-                        alpha=1.0 - 0.85 * k / (AGE_LEVELS - 1), animated=True)[0]
+                        alpha=1.0 - 0.75 * k / (AGE_LEVELS - 1), animated=True)[0]
                 for k in range(AGE_LEVELS)]
             panel.newest[i] = ax.plot([], [], ls="none", marker="o", ms=7, mfc=color,
                                       mec="black", mew=1.2, animated=True)[0]
@@ -277,10 +296,10 @@ def _legend(areas: Sequence[Area], traces: Sequence[Trace]) -> None:
             continue
         handles = [Line2D([], [], color=traces[i].style.color, lw=1.5,
                           label=traces[i].label)
-                   for p in area.panels for i in p.members]
-        if handles:
+                   for i in sorted(i for p in area.panels for i in p.members)]
+        if handles:         # an overlay: over the traces (see ChartRenderer)
             area.host.legend(handles=handles, fontsize=FONT, loc="upper left",
-                             framealpha=0.7)
+                             framealpha=1.0).set_animated(True)
 
 
 def clip_bands(panel: Panel) -> None:

@@ -172,7 +172,8 @@ def decimate(t: np.ndarray, y: np.ndarray, severity: Optional[np.ndarray], t0: f
              t1: float, bins: int, lo: Optional[np.ndarray] = None,
              hi: Optional[np.ndarray] = None
              ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
-    """Reduce to a (min, max) pair per column of ``[t0, t1]`` split in ``bins``.
+    """Reduce to a (min, max) pair per column of ``[t0, t1]`` split in ``bins`` (max, min in
+    every other column, so a line through them goes up and down the columns in turn).
 
     A sample (or an envelope bin with ``lo``/``hi``) counts in every column it is held
     through, so a bin wider than a column still fills each of them from lo to hi. NaN gaps
@@ -199,9 +200,11 @@ def decimate(t: np.ndarray, y: np.ndarray, severity: Optional[np.ndarray], t0: f
     low = np.minimum.reduceat(lo, idx)
     high = np.maximum.reduceat(hi, idx)
     tt = np.repeat(np.maximum(t[idx], starts), 2)
-    yy = np.empty(2 * len(idx))
-    yy[0::2] = low
-    yy[1::2] = high
+    yy = np.empty(2 * len(idx))       # up in one column, down in the next: each column's
+    yy[0::4] = low[0::2]              # span is stroked once
+    yy[1::4] = high[0::2]
+    yy[2::4] = high[1::2]
+    yy[3::4] = low[1::2]
     ss = None
     if severity is not None:
         ss = np.repeat(np.maximum.reduceat(severity, idx), 2)

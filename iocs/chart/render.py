@@ -20,6 +20,8 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+from PIL import Image
 
 from .layout import DISCONNECTED_COLOR, NOTE_COLOR, Area, Panel, build_areas, clip_bands
 from .plotdata import (
@@ -35,7 +37,7 @@ from .plotdata import (
     decimate,
     finite_key,
 )
-from .render_kinds import PanelFrame, draw_area, mode_notes, prepare
+from .render_kinds import PanelFrame, draw_area, mode_notes, note_texts, prepare
 from .timeaxis import AbsoluteTicks, RelativeTicks, TimeLabels, axis_label
 
 __all__ = ["ChartRenderer", "Scene", "TimeView", "Trace", "TraceStyle", "AlarmLimits",
@@ -67,6 +69,7 @@ class ChartRenderer:
         self._drawn: Optional[tuple] = None
         self._view: Optional[TimeView] = None
         self._notes: Any = None
+        self._overlays: List[Any] = []
 
     def _check(self, scene: Optional[Scene] = None) -> None:
         check_size(self.width, self.height)
@@ -111,11 +114,16 @@ class ChartRenderer:
                                            color=NOTE_COLOR, animated=True)
             self._key, self._background = key, None
         frames = prepare(self.areas, scene, fresh)
-        drawn = self._range_key(scene, frames)
+        notes = [n for n in (*scene.notes, *mode_notes(scene)) if n]
+        texts = [*note_texts(self.areas, frames, scene), (self._notes, "  ·  ".join(notes))]
+        drawn = (self._range_key(scene, frames), tuple(text for _, text in texts))
         if fresh or self._background is None or drawn != self._drawn:
             self._apply_ranges(scene, frames)
+            for artist, text in texts:
+                artist.set_text(text)
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._overlays = self._draw_overlays([a for a, text in texts if text])
             self._drawn = drawn
             self.full_redraws += 1
         else:
@@ -123,12 +131,25 @@ class ChartRenderer:
         self._view = scene.view
         for area, area_frames in zip(self.areas, frames):
             draw_area(area, area_frames, scene)
-        notes = [n for n in (*scene.notes, *mode_notes(scene)) if n]
-        if notes:
-            self._notes.set_text("  ·  ".join(notes))
-            self.figure.draw_artist(self._notes)
+        for patch in self._overlays:
+            self.canvas.restore_region(patch)
         self.frames += 1
         return self._pixels()
+
+    def _draw_overlays(self, texts: List[Any]) -> List[Any]:
+        """Draw what lies over the traces but stays still (legends, notes) once, and keep
+        the pixels of each: every frame puts them back over the traces."""
+        artists = [a.host.get_legend() for a in self.areas if a.host.get_legend()] + texts
+        renderer = self.canvas.get_renderer()
+        for artist in artists:
+            artist.draw(renderer)
+        patches = []
+        for artist in artists:
+            box = Bbox.intersection(artist.get_window_extent(renderer).padded(2),
+                                    self.figure.bbox)
+            if box is not None:
+                patches.append(self.canvas.copy_from_bbox(box))
+        return patches
 
     def _apply_ranges(self, scene: Scene, frames: List[List[PanelFrame]]) -> None:
         """Set every range and the time axis for a full redraw."""
@@ -161,7 +182,9 @@ class ChartRenderer:
         if self.mode == "Mono":
             weights = np.array([77, 150, 29], dtype=np.uint16)
             return ((rgba[..., :3] @ weights) >> 8).astype(np.uint8)
-        return np.ascontiguousarray(rgba[..., :3])
+        rgb = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0,
+                               1).convert("RGB")                 # faster than numpy's copy
+        return np.array(rgb)
 
     # ---- for tests and tools ----------------------------------------------------------------
     def pixel_of(self, panel: int, x: float, y: float) -> Tuple[int, int]:

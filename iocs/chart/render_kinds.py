@@ -10,7 +10,7 @@ that is gone is a red DISCONNECTED, notes are grey text in the corner of their p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -25,11 +25,11 @@ from .plotdata import (
     wanted_range,
 )
 
-__all__ = ["PanelFrame", "prepare", "draw_area", "mode_notes"]
+__all__ = ["PanelFrame", "prepare", "draw_area", "note_texts", "mode_notes"]
 
 Data = Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]
 #: X-Y points are thinned to the newest in each cell of this many pixels.
-CELL = 2.0
+CELL = 3.0
 
 
 @dataclass
@@ -143,13 +143,31 @@ def draw_area(area: Area, frames: Sequence[PanelFrame], scene: Scene) -> None:
             view.end - view.window <= view.cursor <= view.end:
         area.cursor.set_xdata([view.cursor - view.end] * 2)
         area.host.draw_artist(area.cursor)
+    for panel, members, _ in _text_scopes(area, frames):
+        _draw_status(panel, members, scene)
+
+
+def _text_scopes(area: Area, frames: Sequence[PanelFrame]
+                 ) -> List[Tuple[Panel, List[int], Dict[int, str]]]:
+    """Which panel's texts speak for which traces (and their data's notes): each stagger
+    band for its trace, otherwise the area's first panel for all of them."""
     if area.plan.arrangement == "bands":
-        for panel, frame in zip(area.panels, frames):
-            _draw_texts(panel, panel.members, {**frame.notes}, scene)
-    else:
-        members = [i for p in area.panels for i in p.members]
-        notes = {i: n for f in frames for i, n in f.notes.items()}
-        _draw_texts(area.panels[0], members, notes, scene)
+        return [(p, p.members, f.notes) for p, f in zip(area.panels, frames)]
+    members = [i for p in area.panels for i in p.members]
+    return [(area.panels[0], members, {i: n for f in frames for i, n in f.notes.items()})]
+
+
+def note_texts(areas: Sequence[Area], frames: Sequence[Sequence[PanelFrame]],
+               scene: Scene) -> List[Tuple[Any, str]]:
+    """Each note artist with its text this frame: the traces' notes and their data's."""
+    traces = scene.traces
+    out = []
+    for area, area_frames in zip(areas, frames):
+        for panel, members, notes in _text_scopes(area, area_frames):
+            lines = [f"{traces[i].label}: {text}" if len(members) > 1 else text
+                     for i in members for text in (traces[i].note, notes.get(i, "")) if text]
+            out.append((panel.note, "\n".join(lines)))
+    return out
 
 
 def _draw_line(panel: Panel, i: int, data: Data) -> None:
@@ -198,9 +216,8 @@ def _draw_points(panel: Panel, i: int, data: Data) -> None:
     panel.ax.draw_artist(newest)
 
 
-def _draw_texts(panel: Panel, members: Sequence[int], notes: Dict[int, str],
-                scene: Scene) -> None:
-    """DISCONNECTED (with the names when several share the text) and the notes."""
+def _draw_status(panel: Panel, members: Sequence[int], scene: Scene) -> None:
+    """DISCONNECTED, with the names when several traces share the text."""
     traces = scene.traces
     scope = list(members)
     if panel.kind == "xy" and traces and 0 not in scope:
@@ -210,14 +227,6 @@ def _draw_texts(panel: Panel, members: Sequence[int], notes: Dict[int, str],
         panel.status.set_text("DISCONNECTED" if len(scope) == 1 else
                               "DISCONNECTED: " + ", ".join(gone))
         panel.ax.draw_artist(panel.status)
-    lines = []
-    for i in members:
-        for text in (traces[i].note, notes.get(i, "")):
-            if text:
-                lines.append(f"{traces[i].label}: {text}" if len(members) > 1 else text)
-    if lines and panel.note is not None:
-        panel.note.set_text("\n".join(lines))
-        panel.ax.draw_artist(panel.note)
 
 
 def mode_notes(scene: Scene) -> List[str]:

@@ -48,7 +48,7 @@ class SourceSet:
         """Use ``context`` (the IOC's client context, made in its event loop)."""
         self.context = context
 
-    async def check(self, names: Sequence[str]) -> None:
+    async def check(self, names: Sequence[str], what: str = "source") -> None:
         """Refuse a name no IOC answers for within :data:`SEARCH_TIMEOUT`."""
         for name in names:
             if name in self.remotes or name in self.axes or self.context is None:
@@ -57,7 +57,7 @@ class SourceSet:
             try:
                 await pv.wait_for_search(timeout=SEARCH_TIMEOUT)
             except TimeoutError:
-                raise ValueError(f"unknown PV {name!r}: no IOC answered within "
+                raise ValueError(f"unknown {what} {name!r}: no IOC answered within "
                                  f"{SEARCH_TIMEOUT:g} s") from None
 
     async def watch(self, names: Sequence[str]) -> None:

@@ -1,9 +1,9 @@
 """``pvchart-demo`` (``make demo``): the whole thing on loopback, with a moving motor.
 
-Starts the local-mode IOCs that are not running yet (``pvchart-iocs start --local``), moves the
-motor back and forth so the chart has something to show (this choreography is the demo's
-alone; the display never writes a PV), opens the display (with no screen: renders it to
-``demo.png``) and stops again only the IOCs it started.
+Starts the local-mode IOCs that are not running yet (``pvchart-iocs start --local``) and
+pvchart-web (printing its URL), moves the motor back and forth so the chart has something to
+show (this choreography is the demo's alone; the display never writes a PV), opens the display
+(with no screen: renders it to ``demo.png``) and stops again only the processes it started.
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import threading
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from ..common.caenv import ensure_max_array_bytes
+from ..common.caenv import ensure_max_array_bytes, free_port
 from .launcher import Launcher, LauncherError
+from .processes import tcp_port_in_use
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,10 @@ class Choreography:
 def run_demo(launcher: Launcher, screenshot: Optional[Path], timeout: float = 60.0) -> int:
     """Start what is missing, move the motor, show or capture the display, stop what we
     started."""
-    started = launcher.start(["repeater", "motor", "chart"], timeout=timeout)
+    if not launcher.procserv_pid("web") and tcp_port_in_use(launcher.web_port):
+        launcher.web_port = free_port()          # another server has 8080: any free port
+    started = launcher.start(["repeater", "motor", "chart", "web"], timeout=timeout)
+    print(f"the chart in a browser: http://127.0.0.1:{launcher.web_port}/")
     os.environ.update(launcher.client_env())
     ensure_max_array_bytes()
     from .display import DEFAULT_MACROS, render_screenshot
@@ -101,6 +105,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="seconds to wait for the IOCs and the moves (default: 60)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("caproto").setLevel(logging.WARNING)   # not "Channel connected."
     if args.screenshot is None and not os.environ.get("DISPLAY"):
         args.screenshot = Path("demo.png")
     try:

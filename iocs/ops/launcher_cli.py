@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     for table in _tables().values():
         table.add_arguments(ioc, forward=True)
     ioc.add_argument("--chart", dest="chart_file", default=argparse.SUPPRESS, metavar="FILE",
-                     help="charts: chart file to start from (.toml/.json, .stp, .plt)")
+                     help="charts: chart file to start from (.toml/.json, .stp, .plt; "
+                          "default: none)")
     ioc.add_argument("--motor", dest="motor_record", default=argparse.SUPPRESS,
                      help="chart: motor record of the named positions (default: "
                           "<prefix>motor)")
@@ -216,6 +217,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as ex:
         parser.error(str(ex))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("caproto").setLevel(logging.WARNING)   # not "Channel connected."
     try:
         if args.command == "start":
             instances = instances or parse_instances(DEFAULT_INSTANCES)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 __all__ = ["alive", "cmdline", "verified_procserv", "children_of", "end", "wait_for",
-           "udp_port_in_use"]
+           "udp_port_in_use", "tcp_port_in_use"]
 
 
 def alive(pid: Optional[int]) -> bool:
@@ -92,6 +92,13 @@ def end(pid: int, timeout: float) -> None:
             return
         if wait_for(lambda: not alive(pid), timeout):
             return
+
+
+def tcp_port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something already listens on TCP ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
 
 
 def udp_port_in_use(port: int, host: str = "") -> bool:

@@ -22,9 +22,9 @@ __all__ = ["CHART_PVS", "TRACE_PVS", "READOUTS", "WRITES", "watched_pvs", "plain
            "span_text", "range_text", "format_number", "chart_state", "write_request",
            "ImageStatus"]
 
-#: The chart's own PVs a page shows (those the IOC does not serve are left out).
+#: The chart's own PVs a page shows or writes (those the IOC does not serve are left out).
 CHART_PVS = ("sources", "status", "rate", "window", "freeze", "layout", "end", "endText",
-             "live", "cursor", "archiverStatus")
+             "live", "cursor", "archiverStatus", "back", "forward")
 #: Per-trace readouts (statistics over the shown range, the value at the cursor).
 READOUTS = ("cursorValue", "min", "max", "mean", "std", "count")
 TRACE_PVS = ("label", "color", *READOUTS)
