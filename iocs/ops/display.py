@@ -2,13 +2,15 @@
 
 The display (``chart.ui``, installed with the package) takes PyDM macros ``P`` (prefix,
 default ``BEAMLINE:``), ``M`` (motor record, ``motor``), ``C`` (chart IOC, ``chart``), ``S``
-(named positions, ``SERVER``) and ``IMAGE`` (the chart's image channel, default its PV Access
-NTNDArray ``pva://${P}${C}:Pva1:Image``; ``ca://${P}${C}:ArrayData`` for Channel Access);
-``--prefix`` and ``--macro`` pass them to ``pydm``. Channel
-Access settings are the environment's (the site's); ``--run-dir`` uses those of local-mode IOCs
-started from that directory instead, and says so. With no screen (no ``$DISPLAY``) or with
-``--screenshot``, the display is rendered offscreen once its chart shows a frame and saved as
-a PNG: a capture only, it never writes a PV. A prefix no IOC answers for is reported within
+(named positions, ``SERVER``), ``IMAGE`` (the chart's image channel, default its PV Access
+NTNDArray ``pva://${P}${C}:Pva1:Image``; ``ca://${P}${C}:ArrayData`` for Channel Access) and
+``CHARTS`` (the charts its chooser offers, ``chart,vacuum,rf``); ``--prefix`` and ``--macro``
+pass them to ``pydm``. Channel Access settings are the environment's (the site's);
+``--run-dir`` uses those of local-mode IOCs started from that directory instead, and says so,
+and offers the charts started there unless ``--macro CHARTS=...`` says otherwise. With no
+screen (no ``$DISPLAY``) or with ``--screenshot``, the display is rendered offscreen once its
+chart shows frames and its widgets their PVs, and saved as a PNG: a capture only, it never
+writes a PV. A prefix no IOC answers for is reported within
 five seconds.
 """
 from __future__ import annotations
@@ -33,7 +35,7 @@ from ..common.resources import resource_dir as data_path
 logger = logging.getLogger(__name__)
 
 __all__ = ["data_path", "display_file", "open_display", "render_screenshot", "check_iocs",
-           "unsettled", "main", "DEFAULT_MACROS"]
+           "unsettled", "charts_of", "main", "DEFAULT_MACROS"]
 
 DEFAULT_MACROS = dict(DISPLAY_MACROS)
 CHECK_TIMEOUT = 5.0
@@ -52,6 +54,14 @@ def macros_for(prefix: Optional[str] = None, extra: Optional[List[str]] = None) 
             raise ValueError(f"--macro {item!r}: expected NAME=VALUE")
         macros[name.strip()] = value.strip()
     return macros
+
+
+def charts_of(names: List[str]) -> str:
+    """The ``CHARTS`` macro for a launcher's processes: its charts' names (``chart``,
+    ``chart@vacuum`` -> ``chart,vacuum``)."""
+    from .instances import parse_instance
+    charts = [parse_instance(n).chart for n in names if n.split("@")[0] == "chart"]
+    return ",".join(dict.fromkeys(charts)) or DEFAULT_MACROS["CHARTS"]
 
 
 def open_display(macros: Optional[Dict[str, str]] = None, name: str = "chart.ui"):
@@ -157,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{DEFAULT_MACROS['P']})")
     parser.add_argument("--macro", action="append", default=[], metavar="NAME=VALUE",
                         help="a display macro: P prefix, M motor record, C chart IOC, "
-                             "S named positions (default: " +
+                             "S named positions, IMAGE image channel, CHARTS the charts "
+                             "to choose from (default: " +
                              ", ".join(f"{k}={v}" for k, v in DEFAULT_MACROS.items()) + ")")
     parser.add_argument("--run-dir", type=Path, default=None,
                         help="use the CA settings of local-mode IOCs started from this "
@@ -194,6 +205,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.environ.update(launcher.client_env())
         print(f"using the CA settings of the {'local' if launcher.local else 'site'}-mode "
               f"IOCs in {launcher.run_dir}")
+        if not any(m.partition("=")[0].strip() == "CHARTS" for m in args.macro):
+            macros["CHARTS"] = charts_of(launcher.names())
     ensure_max_array_bytes()
     warnings.filterwarnings("ignore", module="epics")    # a get timeout is our error
     try:
