@@ -6,10 +6,10 @@ from qtpy.QtCore import QPoint, QPointF, Qt
 
 from pydm_widgets.chartimage import ChartImage, column_time
 from tests.support.axis_ioc import HEIGHT, WIDTH
-from tests.support.display import CONNECT_MS, child, open_display, wait_pv
+from tests.support.display import CONNECT_MS, child, open_display, wait_pv, widgets_collected
 from tests.support.harness import caget_fresh, wait_until
 
-pytestmark = pytest.mark.qt
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
 @pytest.fixture

@@ -112,3 +112,10 @@ def test_frame_geometry(data, values, fallback, geometry):
 def test_frame_geometry_of_an_array_that_is_no_image():
     with pytest.raises(ImageError, match="not an image"):
         frame_geometry(np.zeros((5, 5, 5)), {}, (), {"width": 0, "height": 0, "mode": "Mono"})
+
+
+def test_charts_of_a_launchers_processes():
+    from iocs.ops.display import charts_of
+    assert charts_of(["motor", "chart", "chart@vacuum", "repeater", "chart@rf"]) == \
+        "chart,vacuum,rf"
+    assert charts_of(["motor", "web"]) == "chart"

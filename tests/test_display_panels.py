@@ -11,10 +11,18 @@ from qtpy.QtWidgets import QGroupBox
 
 from iocs.ops.display import DEFAULT_MACROS, display_file, render_screenshot
 from pydm_widgets.positions import PositionSummary
-from tests.support.display import CHANGE_MS, child, open_display, press, wait_pv
+from tests.support.display import (
+    CHANGE_MS,
+    child,
+    open_display,
+    press,
+    wait_pv,
+    watching,
+    widgets_collected,
+)
 from tests.support.harness import ca_write, caget_fresh, wait_until
 
-pytestmark = pytest.mark.qt
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
 def test_named_positions_say_where_the_motor_is(qtbot, chart_ioc, prefix):
@@ -76,34 +84,18 @@ WATCHED = ["chart:window", "chart:live", "chart:end", "chart:endText", "chart:cu
 
 
 def test_a_capture_without_a_screen_writes_no_pv(qtbot, chart_ioc, prefix, tmp_path):
-    """Every PV the display could write is watched (caproto's client: pyepics would share
-    the display's channels) from before the capture until a write after it is seen."""
-    from caproto.threading.client import Context
+    """Every PV the display could write is watched from before the capture until a write
+    after it is seen."""
     c = f"{prefix}chart:"
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 15, "sources")
     end = time.time() - 5
     ca_write(c + "end", end, notify=True)                  # held: nothing moves
     ca_write(c + "cursor", end - 2, notify=True)
     wait_until(lambda: caget_fresh(c + "live", as_string=True) == "Off", 10, "live Off")
-    updates = {}
-
-    def seen(sub, response):
-        updates.setdefault(sub.pv.name, []).append(response.data.tolist())
-    context = Context()
-    subscriptions = []
-    for pv in context.get_pvs(*[prefix + name for name in WATCHED], timeout=10):
-        sub = pv.subscribe(data_type="time")
-        sub.add_callback(seen)                 # (caproto keeps a weak reference: ``seen``)
-        subscriptions.append(sub)
-    try:
-        wait_until(lambda: len(updates) == len(WATCHED), 15, "a first update of each PV")
+    with watching([prefix + name for name in WATCHED]) as updates:
         first = {k: list(v) for k, v in updates.items()}
         render_screenshot(tmp_path / "display.png", dict(DEFAULT_MACROS, P=prefix), frames=3)
         ca_write(c + "rate", 5.0, notify=True)              # a write that does happen ...
         wait_until(lambda: len(updates[c + "rate"]) == 2, 10, "the rate update")  # ... seen
-    finally:
-        for sub in subscriptions:
-            sub.clear()
-        context.disconnect()
-    first[c + "rate"].append([5.0])
+    first[c + "rate"].append(5.0)
     assert updates == first

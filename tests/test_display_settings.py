@@ -6,10 +6,17 @@ from pydm.widgets.enum_combo_box import PyDMEnumComboBox
 from pydm.widgets.line_edit import PyDMLineEdit
 
 from iocs.ops.display import display_file
-from tests.support.display import child, choose, open_display, type_and_enter, wait_pv
+from tests.support.display import (
+    child,
+    choose,
+    open_display,
+    type_and_enter,
+    wait_pv,
+    widgets_collected,
+)
 from tests.support.harness import caget_fresh, wait_until
 
-pytestmark = pytest.mark.qt
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
 @pytest.fixture

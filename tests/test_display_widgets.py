@@ -5,8 +5,9 @@ import pytest
 from pydm_widgets.chartimage import ChartImage
 from pydm_widgets.readouts import TraceReadouts
 from pydm_widgets.timeedit import TimeEdit
+from tests.support.display import widgets_collected
 
-pytestmark = pytest.mark.qt
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 WIDGETS = ["PVImage", "ChartImage", "ChartChooser", "TraceReadouts", "PositionSummary",
            "TimeEdit", "MacroDefaults", "ChartExportButton"]

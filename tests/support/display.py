@@ -2,10 +2,13 @@
 wait for their channels, press buttons, type into fields, pick from menus."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+import gc
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
-from qtpy.QtCore import Qt
-from qtpy.QtWidgets import QComboBox, QLineEdit, QWidget
+import pytest
+from qtpy.QtCore import QEvent, Qt
+from qtpy.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
 
 from iocs.ops.display import display_file
 from tests.support.harness import caget_fresh
@@ -13,6 +16,26 @@ from tests.support.harness import caget_fresh
 #: Generous deadlines (ms) for a loaded 2-core machine.
 CONNECT_MS = 20000
 CHANGE_MS = 15000
+
+
+def _collect_widgets() -> None:
+    """Delete the widgets let go of, now: deferred deletions and Python's garbage."""
+    for _ in range(2):
+        gc.collect()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
+
+
+@pytest.fixture(autouse=True)
+def widgets_collected(qapp):
+    """Widgets of earlier tests are deleted before a test and its own after it, at a safe
+    point. Left to Python's garbage collector, a PyDM widget may be deleted while PyDM's data
+    plugin holds its lock to add a connection; its ``destroyed`` handler then waits on that
+    lock to remove its own, and the test hangs (the lock is not re-entrant; cf. PyDM pull
+    request 1282 for the same lock and the rules engine). Import it into a test module."""
+    _collect_widgets()
+    yield
+    _collect_widgets()
 
 
 def channel_addresses(display: QWidget) -> List[str]:
@@ -94,3 +117,31 @@ def wait_pv(qtbot, pv: str, wanted: Callable[[Any], bool], timeout_ms: int = CHA
         return seen[0] is not None and bool(wanted(seen[0]))
     qtbot.waitUntil(check, timeout=timeout_ms)
     return seen[0]
+
+
+@contextmanager
+def watching(names: Sequence[str], timeout: float = 15.0) -> Iterator[Dict[str, List[Any]]]:
+    """Every update of the PVs ``names`` while in the block, by name (a list of values each,
+    the first being the value at the start). Through caproto's own client: pyepics would
+    share, and its ``disconnect`` close, the channels of a PyDM display under test."""
+    from caproto.threading.client import Context
+
+    from tests.support.harness import wait_until
+    updates: Dict[str, List[Any]] = {}
+
+    def seen(sub, response):
+        data = response.data.tolist()
+        updates.setdefault(sub.pv.name, []).append(data[0] if len(data) == 1 else data)
+    context = Context()
+    subscriptions = []
+    try:
+        for pv in context.get_pvs(*names, timeout=timeout):
+            sub = pv.subscribe(data_type="time")
+            sub.add_callback(seen)              # (caproto keeps a weak reference: ``seen``)
+            subscriptions.append(sub)
+        wait_until(lambda: len(updates) == len(names), timeout, "a first update of each PV")
+        yield updates
+    finally:
+        for sub in subscriptions:
+            sub.clear()
+        context.disconnect()
