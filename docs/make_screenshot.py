@@ -1,8 +1,9 @@
 """Render the display's screenshots for the docs with the project's own headless path.
 
 Starts local-mode IOCs under procServ (launcher, free loopback ports, a temporary run
-directory), moves the motor through the demo's moves, captures the display (Stacked layout)
-to the first PNG and, with the chart switched to Overlay, to the second; then stops the IOCs.
+directory), moves the motor through the demo's moves, puts the chart's cursor a quarter of the
+span back (the readouts then show values at it), captures the display (Stacked layout) to the
+first PNG and, with the chart switched to Overlay, to the second; then stops the IOCs.
 
     python docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
 """
@@ -12,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +51,11 @@ def main(argv: list[str]) -> int:
         moves = Choreography(f"{launcher.prefix}motor").start()
         if not moves.done.wait(90):
             raise RuntimeError("docs screenshot: the demo moves did not finish")
+        chart = f"{launcher.prefix}chart:"
+        window = epics.caget(chart + "window", use_monitor=False)
+        epics.caput(chart + "cursor", time.time() - window / 4, wait=True)
         render_screenshot(outs[0], macros, frames=3)
         if len(outs) > 1:
-            chart = f"{launcher.prefix}chart:"
             epics.caput(chart + "layout", "Overlay", wait=True)
             _wait_for(lambda: epics.caget(chart + "layout", as_string=True,
                                           use_monitor=False) == "Overlay", 10, "Overlay")

@@ -21,14 +21,14 @@ which Qt scales and paints fastest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from qtpy.QtGui import QImage
 
 __all__ = ["COLOR_MODES", "ImageError", "DecodedImage", "decode", "expected_length",
            "size_from_ad_dims", "channels_of", "geometry_from_shape", "to_uint8",
-           "colormap_table"]
+           "colormap_table", "frame_geometry"]
 
 COLOR_MODES = ("Mono", "RGB1", "RGB2", "RGB3", "RGBA")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -90,6 +90,39 @@ def geometry_from_shape(shape: Sequence[int]) -> Tuple[int, int, str]:
         if shape[2] == 3:
             return shape[0], shape[1], "RGB3"
     raise ImageError(f"an array of shape {tuple(shape)} is not an image")
+
+
+def frame_geometry(data: Any, values: Dict[str, Any], mode_strings: Sequence[str],
+                   fallback: Dict[str, Any]) -> Tuple[int, int, str]:
+    """(width, height, mode) of a frame ``data`` by what describes it, first found first:
+    its own dimensions (an NTNDArray), areaDetector's ``size0``..``size2`` in ``values``, or
+    ``width``/``height`` from ``values`` else ``fallback`` (a height of 0 inferred from the data
+    length). The mode is ``values["mode"]`` (a name, or an index into ``mode_strings``),
+    else ``fallback["mode"]``."""
+    raw = values.get("mode")
+    if raw is None:
+        mode = fallback["mode"]
+    elif isinstance(raw, str):
+        mode = raw
+    else:
+        try:
+            mode = mode_strings[int(raw)]
+        except (IndexError, ValueError, TypeError):
+            mode = f"mode #{raw}"
+    shape = getattr(data, "shape", ())
+    if len(shape) >= 2:                          # an NTNDArray: its dimensions say it all
+        return geometry_from_shape(shape)
+    if all(k in values for k in ("size0", "size1", "size2")):
+        return size_from_ad_dims(int(values["size0"]), int(values["size1"]),
+                                 int(values["size2"]), mode) + (mode,)
+    width = int(values.get("width", fallback["width"]) or 0)
+    height = int(values.get("height", fallback["height"]) or 0)
+    if width > 0 and height <= 0 and data is not None:
+        try:                                     # infer the height from the data length
+            height = len(data) // (width * channels_of(mode))
+        except ImageError:
+            pass
+    return width, height, mode
 
 
 def colormap_table(points: np.ndarray) -> np.ndarray:

@@ -2,11 +2,18 @@
 from pydm.widgets.qtplugin_base import qtplugin_factory
 from pydm.widgets.qtplugin_extensions import RulesExtension
 
+from .chartimage import ChartImage
+from .chooser import ChartChooser
 from .export import ChartExportButton
 from .macros import MacroDefaults
+from .positions import PositionSummary
 from .pvimage import PVImage
+from .readouts import TraceReadouts
+from .timeedit import TimeEdit
 
-__all__ = ["PVImagePlugin", "MacroDefaultsPlugin", "ChartExportButtonPlugin"]
+__all__ = ["PVImagePlugin", "ChartImagePlugin", "MacroDefaultsPlugin",
+           "ChartExportButtonPlugin", "ChartChooserPlugin", "TraceReadoutsPlugin",
+           "PositionSummaryPlugin", "TimeEditPlugin"]
 
 
 class PVImagePlugin(qtplugin_factory(PVImage, extensions=[RulesExtension],  # type: ignore[misc]
@@ -20,6 +27,13 @@ class PVImagePlugin(qtplugin_factory(PVImage, extensions=[RulesExtension],  # ty
         return PVImage.__doc__ or ""
 
 
+ChartImagePlugin = qtplugin_factory(ChartImage, extensions=[RulesExtension],
+                                    **ChartImage._qt_designer_)
 MacroDefaultsPlugin = qtplugin_factory(MacroDefaults, **MacroDefaults._qt_designer_)
 ChartExportButtonPlugin = qtplugin_factory(ChartExportButton,
                                            **ChartExportButton._qt_designer_)
+ChartChooserPlugin = qtplugin_factory(ChartChooser, **ChartChooser._qt_designer_)
+TraceReadoutsPlugin = qtplugin_factory(TraceReadouts, **TraceReadouts._qt_designer_)
+PositionSummaryPlugin = qtplugin_factory(PositionSummary, **PositionSummary._qt_designer_)
+TimeEditPlugin = qtplugin_factory(TimeEdit, extensions=[RulesExtension],
+                                  **TimeEdit._qt_designer_)

@@ -4,7 +4,9 @@ PyDM substitutes a display's macros only when it is opened with them (``pydm -m 
 chart.ui``); a macro it was not given stays ``${P}`` in every channel. Placed first in a .ui
 file, this invisible widget holds the defaults (``P=BEAMLINE:, M=motor``): once the display is
 built, every string property of its widgets that still holds ``${NAME}`` gets the default,
-and the widgets reconnect to the channels that names. Macros that were given win.
+and the widgets reconnect to the channels that names. Macros that were given win. The
+display's window title is one of those properties; a PyDM main window, which copied the title
+when it took the display, is told to read it again.
 """
 from __future__ import annotations
 
@@ -94,3 +96,13 @@ class MacroDefaults(QWidget):
             for key, value in macros.items():     # see the defaults too
                 given.setdefault(key, value)
         apply_macros(root, {k: str(v) for k, v in macros.items()})
+        _retitle(root)
+
+
+def _retitle(display: QWidget) -> None:
+    """Have a PyDM main window showing ``display`` take its (now expanded) title again."""
+    window = QWidget.window(display)      # a child named "window" may shadow the method
+    showing = getattr(window, "display_widget", None)
+    update = getattr(window, "update_window_title", None)
+    if callable(showing) and showing() is display and callable(update):
+        update()

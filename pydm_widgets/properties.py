@@ -138,10 +138,10 @@ class ImageProperties:
     smoothScaling = Property(bool, readSmoothScaling, setSmoothScaling)
 
     def readMaxRedrawRate(self) -> float:
-        return self._max_rate
+        return self._limiter.max_rate
 
     def setMaxRedrawRate(self, value: float) -> None:
-        self._max_rate = max(float(value), 0.0)
+        self._limiter.max_rate = max(float(value), 0.0)
 
     maxRedrawRate = Property(float, readMaxRedrawRate, setMaxRedrawRate)
 

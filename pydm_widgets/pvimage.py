@@ -1,30 +1,38 @@
-"""PVImage: a PyDM widget that shows images from PVs (charts, areaDetector cameras) as a QImage."""
+"""PVImage: a PyDM widget that shows images from PVs (charts, areaDetector cameras) as a QImage.
+
+This module holds the widget and what it does with frames: channels (through
+:class:`~pydm_widgets.source.ImageSource`), decoding (:mod:`~pydm_widgets.codec`) and the
+messages about bad or missing frames. How it paints is :mod:`~pydm_widgets.painting`, its
+Designer properties :mod:`~pydm_widgets.properties`, its *Save image...* / *Copy image* menu
+:mod:`~pydm_widgets.imagemenu`.
+"""
 from __future__ import annotations
 
 import logging
 import os
-import time
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 from pydm.utilities import ACTIVE_QT_WRAPPER, QtWrapperTypes
 from pydm.widgets.base import PostParentClassInitSetup, PyDMWidget
 from pydm.widgets.colormaps import cmaps
-from qtpy.QtCore import Property, QRectF, Qt, QTimer, Signal
-from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPen
-from qtpy.QtWidgets import (
-    QApplication,
-    QFileDialog,
-    QMenu,
-    QMessageBox,
-    QStyle,
-    QStyleOption,
-    QWidget,
-)
+from qtpy.QtCore import Property, QPointF, QRectF, Qt, QTimer, Signal
+from qtpy.QtGui import QColor, QImage
+from qtpy.QtWidgets import QMenu, QWidget
 
 from iocs.common import names
 
 from . import codec
+from .imagemenu import copy_image, image_menu, save_image
+from .painting import (
+    ErrorBanner,
+    FrameLook,
+    RedrawLimiter,
+    image_area,
+    image_point,
+    paint_frame,
+    target_rect,
+)
 from .properties import ColorMap, ColorMode, ImageProperties, ScaleMode, designer_enums
 from .source import ImageSource
 
@@ -71,6 +79,19 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
     channels one by one (``imageChannel = pva://BEAMLINE:chart:Pva1:Image`` needs no size
     channels); ``imageWidth``, ``imageHeight`` and ``colorMode`` are the fallbacks. Mono data
     of any type is shown with automatic or set levels, in grey or a PyDM colormap.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The widget this one belongs to.
+    init_channel : str, optional
+        The image channel (``imageChannel``), e.g. ``pva://BEAMLINE:chart:Pva1:Image``.
+
+    Examples
+    --------
+    >>> chart = PVImage(init_channel="pva://BEAMLINE:chart:Pva1:Image")  # doctest: +SKIP
+    >>> camera = PVImage()                                               # doctest: +SKIP
+    >>> camera.imagePrefix = "13SIM1:image1:"      # ArrayData, sizes, colour mode over CA
     """
 
     if ACTIVE_QT_WRAPPER == QtWrapperTypes.PYQT5:
@@ -88,6 +109,8 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
 
     #: Emitted with each new frame shown: (width, height).
     newImageSignal = Signal(int, int)
+    #: Emitted when the frame on show is clicked (left button): the pixel (x, y) in it.
+    imageClicked = Signal(float, float)
 
     _qt_designer_ = {"group": "PyDM Display Widgets", "is_container": False}
 
@@ -99,17 +122,16 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         self.source.connection.connect(self._on_connection)
         self.source.severity.connect(self._on_severity)
         self._fallback: Dict[str, Any] = {"width": 0, "height": 0, "mode": "Mono"}
-        self._scale_mode, self._smooth, self._max_rate = ScaleMode.KeepAspect, True, 30.0
+        self._scale_mode, self._smooth = ScaleMode.KeepAspect, True
         self._auto_levels, self._levels, self._colormap = True, (0.0, 255.0), ColorMap.Gray
         self._data: Optional[np.ndarray] = None
         self._decoded: Optional[codec.DecodedImage] = None
-        self._error = self._pending_error = ""
         self._image_connected = False
-        self._last_paint = 0.0
         self._frames = 0
-        self._error_timer = _timer(self, self._show_pending_error, ERROR_GRACE_MS, True)
+        self._banner = ErrorBanner(self, self.update, lambda: str(self._channel),
+                                   ERROR_GRACE_MS)
         self._frame_watchdog = _timer(self, self._check_frame_arrived, FRAME_WATCHDOG_MS, True)
-        self._redraw_timer = _timer(self, self._redraw_now, 0, True)
+        self._limiter = RedrawLimiter(self, self.update)
         self._resubscribe_timer = _timer(self, self.source.resubscribe_image, RESUBSCRIBE_MS,
                                          False)
         PyDMWidget.__init__(self)
@@ -130,7 +152,7 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         self._resubscribe_timer.stop()
         self.source.reconnect()
         self._data = self._decoded = None
-        self._set_error("")
+        self._banner.show("")
         self._image_connected = False
         self._channel = self.source.addresses()["image"] or None
         self._channels = self.source.channels()
@@ -163,36 +185,13 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
         self.try_decode()
 
     # ---- decoding -------------------------------------------------------------------------
-    def _mode(self) -> str:
-        value = self.source.values.get("mode")
-        if value is None:
-            return self._fallback["mode"]
-        if isinstance(value, str):
-            return value
-        try:
-            return self.source.mode_strings[int(value)]
-        except (IndexError, ValueError, TypeError):
-            return f"mode #{value}"
-
     def _geometry(self) -> Tuple[int, int, str]:
-        mode = self._mode()
-        shape = getattr(self._data, "shape", ())
-        if len(shape) >= 2:                      # an NTNDArray: its dimensions say it all
-            return codec.geometry_from_shape(shape)
-        v = self.source.values
-        if all(k in v for k in ("size0", "size1", "size2")):
-            return codec.size_from_ad_dims(int(v["size0"]), int(v["size1"]),
-                                           int(v["size2"]), mode) + (mode,)
-        width = int(v.get("width", self._fallback["width"]) or 0)
-        height = int(v.get("height", self._fallback["height"]) or 0)
-        if width > 0 and height <= 0 and self._data is not None:
-            try:                                 # infer the height from the data length
-                height = len(self._data) // (width * codec.channels_of(mode))
-            except codec.ImageError:
-                pass
-        return width, height, mode
+        return codec.frame_geometry(self._data, self.source.values, self.source.mode_strings,
+                                    self._fallback)
 
     def try_decode(self) -> None:
+        """Decode the last frame again with the current sizes, mode and levels; show it, or
+        (after a short grace) what is wrong with it."""
         if self._data is None:
             return
         try:
@@ -207,35 +206,13 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
                 logger.info("%s: sizes unknown while frames arrive; read them again",
                             self._channel)
                 return
-            self._set_error(str(ex), at_once=False)
+            self._banner.show(str(ex), at_once=False)
             return
         self._decoded = decoded
         self._frames += 1
-        self._set_error("")
+        self._banner.show("")
         self.newImageSignal.emit(*decoded.size)
-        self._schedule_redraw()
-
-    def _set_error(self, message: str, at_once: bool = True) -> None:
-        """Show ``message`` now, or (``at_once=False``) only if it outlives a short grace."""
-        if not message:
-            self._pending_error = ""
-            self._error_timer.stop()
-            if self._error:
-                self._error = ""
-                self.update()
-            return
-        self._pending_error = message
-        if at_once or self._error:
-            self._show_pending_error()
-        elif not self._error_timer.isActive():
-            self._error_timer.start()
-
-    def _show_pending_error(self) -> None:
-        message = self._pending_error
-        if message and message != self._error:
-            logger.warning("%s: %s", self._channel, message)
-        self._error = message
-        self.update()
+        self._limiter.request()
 
     def _check_frame_arrived(self) -> None:
         """Connected for a while and still no frame: name the likely cause if we know it."""
@@ -248,110 +225,99 @@ class PVImage(QWidget, ImageProperties, PyDMWidget):
             return
         limit = max_array_bytes()
         if expected > limit:
-            self._set_error(f"no frame: {width}x{height} {mode} needs {expected} bytes, "
+            self._banner.show(f"no frame: {width}x{height} {mode} needs {expected} bytes, "
                             f"EPICS_CA_MAX_ARRAY_BYTES is {limit}; set it larger before "
                             "PyDM starts")
 
     # ---- painting -------------------------------------------------------------------------
-    def _schedule_redraw(self) -> None:
-        wait = (self._last_paint + 1.0 / self._max_rate - time.monotonic()
-                if self._max_rate > 0 else 0.0)
-        if wait <= 0:
-            self._redraw_now()
-        elif not self._redraw_timer.isActive():
-            self._redraw_timer.start(int(wait * 1000) + 1)
-
-    def _redraw_now(self) -> None:
-        self._last_paint = time.monotonic()
-        self.update()
-
-    def _target_rect(self, area: QRectF, image: QImage) -> QRectF:
-        w, h = float(image.width()), float(image.height())
-        if self._scale_mode == ScaleMode.Stretch or w == 0 or h == 0:
-            return area
-        if self._scale_mode == ScaleMode.KeepAspect:
-            scale = min(area.width() / w, area.height() / h)
-            w, h = w * scale, h * scale
-        return QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2,
-                      w, h)
+    def _target(self) -> Optional[QRectF]:
+        if self._decoded is None:
+            return None
+        image = self._decoded.image
+        return target_rect(image_area(self), image.width(), image.height(), self._scale_mode)
 
     def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        opt = QStyleOption()
-        opt.initFrom(self)
-        self.style().drawPrimitive(  # type: ignore[union-attr]
-            QStyle.PrimitiveElement.PE_Widget, opt, painter, self)
-        border = 2
-        area = QRectF(self.contentsRect()).adjusted(border, border, -border, -border)
         color = ALARM_COLORS.get(self._alarm_state)
-        if self._decoded is not None:
-            painter.setRenderHint(QPainter.SmoothPixmapTransform, self._smooth)
-            target = self._target_rect(area, self._decoded.image)
-            painter.drawImage(target, self._decoded.image)
-            if self._alarm_sensitive_content and color is not None and self._image_connected:
-                tint = QColor(color)
-                tint.setAlpha(60)                # the alarm colour over the picture
-                painter.fillRect(target, tint)
-        if not (self._image_connected or not self.source.image_channel):
-            painter.fillRect(area, QColor(90, 90, 90, 170))
-            self._draw_text(painter, area, "Disconnected", QColor("white"),
-                            Qt.AlignmentFlag.AlignCenter)
-        if self._error:
-            box = QRectF(area.x(), area.bottom() - 40, area.width(), 40)
-            painter.fillRect(box, QColor(0, 0, 0, 200))
-            self._draw_text(painter, box, self._error, QColor("#ffd040"),
-                            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-        if self._alarm_sensitive_border and color is not None and self.source.image_channel:
-            painter.setPen(QPen(color, border))
-            painter.drawRect(QRectF(self.contentsRect()).adjusted(1, 1, -1, -1))
-        painter.end()
+        channel = bool(self.source.image_channel)
+        paint_frame(self, FrameLook(
+            image=self._decoded.image if self._decoded is not None else None,
+            target=self._target() or QRectF(), error=self._banner.text,
+            veiled=channel and not self._image_connected, alarm=color,
+            tint=self._alarm_sensitive_content and self._image_connected,
+            border=self._alarm_sensitive_border and channel, smooth=self._smooth))
 
-    @staticmethod
-    def _draw_text(painter: QPainter, rect: QRectF, text: str, color: QColor, flags) -> None:
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(color)
-        painter.drawText(rect, int(flags), text)
+    def image_position(self, point: QPointF) -> Optional[QPointF]:
+        """Where a point of the widget lies in the frame on show.
+
+        Parameters
+        ----------
+        point : QPointF
+            A position in widget coordinates, e.g. a mouse event's ``position()``.
+
+        Returns
+        -------
+        QPointF or None
+            Pixel coordinates in the frame (x from its left edge, y from its top edge,
+            fractional), or None when no frame is shown or the point lies outside it.
+        """
+        target = self._target()
+        if target is None or self._decoded is None:
+            return None
+        width, height = self._decoded.size
+        return image_point(target, width, height, point)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            where = self.image_position(QPointF(event.pos()))
+            if where is not None:
+                self.imageClicked.emit(where.x(), where.y())
+        super().mouseReleaseEvent(event)
 
     # ---- the frame on show ----------------------------------------------------------------
     def widget_ctx_menu(self) -> QMenu:
-        menu = QMenu(self)
-        for text, slot in (("Save image...", self._ask_save), ("Copy image", self.copy_image)):
-            action = menu.addAction(text, slot)
-            if action is not None:
-                action.setEnabled(self._decoded is not None)
-        return menu
+        """PyDM's context menu hook: *Save image...* and *Copy image*."""
+        return image_menu(self, self.current_image)
 
     def current_image(self) -> Optional[QImage]:
-        """A copy of the frame on show (None before the first)."""
+        """A copy of the frame on show.
+
+        Returns
+        -------
+        QImage or None
+            The frame as painted before scaling (32-bit), None before the first frame.
+        """
         return self._decoded.image.copy() if self._decoded is not None else None
 
     def save_image(self, path: str) -> bool:
-        """Write the frame on show to ``path`` (format from the extension)."""
-        image = self.current_image()
-        return bool(image is not None and image.save(path))
+        """Write the frame on show to a file.
+
+        Parameters
+        ----------
+        path : str
+            The file; its extension (``.png``, ``.jpg``, ``.bmp``, ``.tiff``) sets the format.
+
+        Returns
+        -------
+        bool
+            True if written; False before the first frame or when the file cannot be written.
+        """
+        return save_image(self.current_image(), path)
 
     def copy_image(self) -> None:
-        image = self.current_image()
-        clipboard = QApplication.clipboard()
-        if image is not None and clipboard is not None:
-            clipboard.setImage(image)
-
-    def _ask_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save image", "image.png",
-                                              "Images (*.png *.jpg *.bmp *.tiff)")
-        if path and not self.save_image(path):
-            QMessageBox.warning(self, "Save image", f"Could not write {path}")
+        """Put the frame on show on the clipboard (nothing before the first frame)."""
+        copy_image(self.current_image())
 
     @property
     def error_message(self) -> str:
-        return self._error
+        """The message shown over the picture (empty: none)."""
+        return self._banner.text
 
     @property
     def frames_shown(self) -> int:
+        """How many frames were decoded and shown since the widget was made."""
         return self._frames
 
     @property
     def image_connected(self) -> bool:
+        """Whether the image channel is connected."""
         return self._image_connected

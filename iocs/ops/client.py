@@ -51,7 +51,26 @@ class MoveTimeout(MotorError):
 
 
 class Motor:
-    """A motor record ``name`` (``BEAMLINE:motor``) seen through Channel Access."""
+    """A motor record ``name`` (``BEAMLINE:motor``) seen through Channel Access.
+
+    Parameters
+    ----------
+    name : str
+        The record's name; a trailing ``.VAL`` is dropped.
+    timeout : float, optional
+        Seconds to wait for the record to answer, here and on each later read.
+
+    Raises
+    ------
+    MotorError
+        When the record's ``.RBV`` does not answer within ``timeout``.
+
+    Examples
+    --------
+    >>> m = Motor("BEAMLINE:motor")                          # doctest: +SKIP
+    >>> m.position, m.units, m.limits                        # doctest: +SKIP
+    (0.0, 'mm', (-100.0, 100.0))
+    """
 
     def __init__(self, name: str, timeout: float = 5.0) -> None:
         self.name = name[:-4] if name.endswith(".VAL") else name
@@ -69,34 +88,94 @@ class Motor:
 
     @property
     def position(self) -> float:
-        """The user readback (RBV), read now."""
+        """The user readback (``.RBV``), read now.
+
+        Raises
+        ------
+        MotorError
+            When the record does not answer within the timeout.
+        """
         return self._get("RBV")
 
     @property
     def setpoint(self) -> float:
+        """The user setpoint (``.VAL``), read now.
+
+        Raises
+        ------
+        MotorError
+            When the record does not answer within the timeout.
+        """
         return self._get("VAL")
 
     @property
     def moving(self) -> bool:
+        """True while a move is under way (``.DMOV`` = 0), read now.
+
+        Raises
+        ------
+        MotorError
+            When the record does not answer within the timeout.
+        """
         return self._get("DMOV") == 0
 
     @property
     def limits(self) -> tuple:
-        """(LLM, HLM); (0, 0) means no soft limits."""
+        """The soft limits (``.LLM``, ``.HLM``), read now; (0, 0) means none.
+
+        Raises
+        ------
+        MotorError
+            When the record does not answer within the timeout.
+        """
         return self._get("LLM"), self._get("HLM")
 
     @property
     def units(self) -> str:
+        """The engineering units (``.EGU``), read now.
+
+        Raises
+        ------
+        MotorError
+            When the record does not answer within the timeout.
+        """
         return str(self._get("EGU"))
 
     def move(self, position: float, wait: bool = True, timeout: Optional[float] = None,
              progress: Optional[Callable[[float], None]] = None) -> None:
         """Move to ``position``; with ``wait``, return when the move is done (DMOV=1).
 
-        Raises :class:`LimitError` outside the soft limits (the motor does not move),
-        :class:`MoveRefused` when the IOC refuses, :class:`MoveTimeout` when ``timeout``
-        seconds pass first. ``progress`` is called with the readback while waiting. An
-        interruption (KeyboardInterrupt) while waiting stops the motor, then propagates.
+        Parameters
+        ----------
+        position : float
+            The user position to move to (``.VAL``).
+        wait : bool, optional
+            Return only when the move is done (a CA put with completion); otherwise as soon
+            as the IOC has taken the request.
+        timeout : float, optional
+            With ``wait``: the longest the move may take (default: as long as it takes).
+        progress : callable, optional
+            With ``wait``: called with each new readback (``.RBV``) while the motor moves.
+
+        Raises
+        ------
+        LimitError
+            ``position`` lies outside the soft limits (the motor does not move), or the IOC
+            reported a limit violation (``.LVIO`` = 1) for it.
+        MoveRefused
+            The IOC refused the move (SPMG=Stop, DISA=1, CNEN=Disable, ...); the message gives
+            its reason.
+        MoveTimeout
+            ``timeout`` seconds passed before the move was done (it may still be moving).
+        KeyboardInterrupt
+            An interruption while waiting: the motor is stopped first, then it propagates.
+
+        Examples
+        --------
+        >>> m.move(2.5, wait=True, timeout=30)                   # doctest: +SKIP
+        >>> m.move(2.5, wait=True, progress=print)              # doctest: +SKIP
+        1.25
+        2.5
         """
         position = float(position)
         low, high = self.limits
@@ -126,7 +205,19 @@ class Motor:
                              "violation, LVIO=1)")
 
     def stop(self, wait: bool = False, timeout: float = 10.0) -> None:
-        """Stop the motor (it decelerates; VAL becomes the stop position)."""
+        """Stop the motor (``.STOP`` = 1): it decelerates; ``.VAL`` becomes where it stops.
+
+        Parameters
+        ----------
+        wait : bool, optional
+            Return only when the motor stands still (``.DMOV`` = 1) or ``timeout`` passed.
+        timeout : float, optional
+            With ``wait``: seconds to wait for the motor to stand still.
+
+        Examples
+        --------
+        >>> m.stop(wait=True)                                    # doctest: +SKIP
+        """
         epics.caput(f"{self.name}.STOP", 1, wait=False)
         deadline = time.monotonic() + timeout
         while wait and time.monotonic() < deadline and self.moving:

@@ -2,13 +2,15 @@
 
 The display (``chart.ui``, installed with the package) takes PyDM macros ``P`` (prefix,
 default ``BEAMLINE:``), ``M`` (motor record, ``motor``), ``C`` (chart IOC, ``chart``), ``S``
-(named positions, ``SERVER``) and ``IMAGE`` (the chart's image channel, default its PV Access
-NTNDArray ``pva://${P}${C}:Pva1:Image``; ``ca://${P}${C}:ArrayData`` for Channel Access);
-``--prefix`` and ``--macro`` pass them to ``pydm``. Channel
-Access settings are the environment's (the site's); ``--run-dir`` uses those of local-mode IOCs
-started from that directory instead, and says so. With no screen (no ``$DISPLAY``) or with
-``--screenshot``, the display is rendered offscreen once its chart shows a frame and saved as
-a PNG: a capture only, it never writes a PV. A prefix no IOC answers for is reported within
+(named positions, ``SERVER``), ``IMAGE`` (the chart's image channel, default its PV Access
+NTNDArray ``pva://${P}${C}:Pva1:Image``; ``ca://${P}${C}:ArrayData`` for Channel Access) and
+``CHARTS`` (the charts its chooser offers, ``chart,vacuum,rf``); ``--prefix`` and ``--macro``
+pass them to ``pydm``. Channel Access settings are the environment's (the site's);
+``--run-dir`` uses those of local-mode IOCs started from that directory instead, and says so,
+and offers the charts started there unless ``--macro CHARTS=...`` says otherwise. With no
+screen (no ``$DISPLAY``) or with ``--screenshot``, the display is rendered offscreen once its
+chart shows frames and its widgets their PVs, and saved as a PNG: a capture only, it never
+writes a PV. A prefix no IOC answers for is reported within
 five seconds.
 """
 from __future__ import annotations
@@ -33,10 +35,12 @@ from ..common.resources import resource_dir as data_path
 logger = logging.getLogger(__name__)
 
 __all__ = ["data_path", "display_file", "open_display", "render_screenshot", "check_iocs",
-           "main", "DEFAULT_MACROS"]
+           "unsettled", "charts_of", "main", "DEFAULT_MACROS"]
 
 DEFAULT_MACROS = dict(DISPLAY_MACROS)
 CHECK_TIMEOUT = 5.0
+#: Longest a capture waits, after the chart's frames, for the other widgets' PVs (s).
+SETTLE_TIMEOUT = 10.0
 
 
 def macros_for(prefix: Optional[str] = None, extra: Optional[List[str]] = None) -> Dict[str, str]:
@@ -50,6 +54,14 @@ def macros_for(prefix: Optional[str] = None, extra: Optional[List[str]] = None) 
             raise ValueError(f"--macro {item!r}: expected NAME=VALUE")
         macros[name.strip()] = value.strip()
     return macros
+
+
+def charts_of(names: List[str]) -> str:
+    """The ``CHARTS`` macro for a launcher's processes: its charts' names (``chart``,
+    ``chart@vacuum`` -> ``chart,vacuum``)."""
+    from .instances import parse_instance
+    charts = [parse_instance(n).chart for n in names if n.split("@")[0] == "chart"]
+    return ",".join(dict.fromkeys(charts)) or DEFAULT_MACROS["CHARTS"]
 
 
 def open_display(macros: Optional[Dict[str, str]] = None, name: str = "chart.ui"):
@@ -91,21 +103,49 @@ def _process_until(condition: Callable[[], bool], timeout: float) -> bool:
     return condition()
 
 
+def unsettled(display) -> List[str]:
+    """The widgets of ``display`` that do not yet show what their PVs hold: a PyDM widget
+    whose channel has not connected or given a value, or one of pvchart's composite widgets
+    whose ``settled()`` says no."""
+    from pydm.widgets.base import PyDMWidget
+    from qtpy.QtWidgets import QWidget
+    waiting = []
+    for widget in display.findChildren(QWidget):
+        settled = getattr(widget, "settled", None)
+        if callable(settled):
+            ok = settled()
+        elif isinstance(widget, PyDMWidget) and getattr(widget, "_channel", None):
+            ok = bool(getattr(widget, "_connected", False)) and \
+                getattr(widget, "value", None) is not None
+        else:
+            continue
+        if not ok:
+            waiting.append(widget.objectName() or type(widget).__name__)
+    return waiting
+
+
 def render_screenshot(path: Path, macros: Dict[str, str], timeout: float = 60.0,
                       frames: int = 3) -> Path:
-    """Show the display offscreen until its chart has shown ``frames`` frames; save a PNG."""
+    """Show the display offscreen until its chart has shown ``frames`` frames and its widgets
+    show their PVs (at most :data:`SETTLE_TIMEOUT` more; then it says which do not); save a
+    PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qtpy.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (keep alive)
 
     from pydm_widgets.pvimage import PVImage
     display = open_display(macros)
-    display.resize(1100, 620)
+    display.resize(display.size().expandedTo(display.minimumSizeHint()))   # the file's size
     display.show()
     chart = display.findChild(PVImage, "chart")
+    deadline = time.monotonic() + timeout
     if not _process_until(lambda: chart.frames_shown >= frames, timeout):
         raise RuntimeError(f"no chart frame from {macros['P']}{macros['C']}: within "
                            f"{timeout:g} s")
+    settle = max(min(SETTLE_TIMEOUT, deadline - time.monotonic()), 0.0)
+    if not _process_until(lambda: not unsettled(display), settle):
+        logger.warning("captured while these widgets still wait for their PVs: %s",
+                       ", ".join(unsettled(display)))
     path = Path(path)
     focused = QApplication.focusWidget()
     if focused is not None:
@@ -127,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{DEFAULT_MACROS['P']})")
     parser.add_argument("--macro", action="append", default=[], metavar="NAME=VALUE",
                         help="a display macro: P prefix, M motor record, C chart IOC, "
-                             "S named positions (default: " +
+                             "S named positions, IMAGE image channel, CHARTS the charts "
+                             "to choose from (default: " +
                              ", ".join(f"{k}={v}" for k, v in DEFAULT_MACROS.items()) + ")")
     parser.add_argument("--run-dir", type=Path, default=None,
                         help="use the CA settings of local-mode IOCs started from this "
@@ -164,6 +205,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.environ.update(launcher.client_env())
         print(f"using the CA settings of the {'local' if launcher.local else 'site'}-mode "
               f"IOCs in {launcher.run_dir}")
+        if not any(m.partition("=")[0].strip() == "CHARTS" for m in args.macro):
+            macros["CHARTS"] = charts_of(launcher.names())
     ensure_max_array_bytes()
     warnings.filterwarnings("ignore", module="epics")    # a get timeout is our error
     try:
