@@ -219,7 +219,7 @@ class Launcher:
         except LauncherError:
             return
         running = previous.running()
-        diff = self.installation_diff(previous)
+        diff = installation_diff(self, previous)
         if running and diff:
             described = "; ".join(f"{what} {theirs}" for what, _, theirs in diff)
             raise LauncherError(f"{', '.join(running)} run from {self.run_dir} with "
@@ -229,21 +229,6 @@ class Launcher:
         self.known = list(dict.fromkeys([*previous.known, *self.known]))
         if self.local:
             self.ports = dict(previous.ports, **self.ports)
-
-    def installation(self) -> Dict[str, str]:
-        """What processes started from one run directory share: mode, prefix, ports."""
-        ports = ", ".join(f"{name} {p.ca}/{p.pva}/{p.pva_udp}"
-                          for name, p in sorted(self.ports.items())
-                          if name in LOCAL_PORTS)
-        if self.local:
-            ports += f", repeater {self.repeater_port}"
-        return {"mode": "local" if self.local else "site", "prefix": self.prefix,
-                "ports": ports}
-
-    def installation_diff(self, other: Launcher) -> List[Tuple[str, str, str]]:
-        """(setting, ours, other's) where this launcher's mode, prefix or ports differ."""
-        mine, theirs = self.installation(), other.installation()
-        return [(k, mine[k], theirs[k]) for k in mine if mine[k] != theirs[k]]
 
     def _start_one(self, instance: Instance, ioc_args: Sequence[str]) -> None:
         procserv = self.procserv(instance.name)
@@ -314,6 +299,24 @@ class Launcher:
             return ""
         with self._client_environment():
             return _read_text(pv) or "no answer"
+
+
+
+def installation(launcher: Launcher) -> Dict[str, str]:
+    """What processes started from one run directory share: mode, prefix, ports."""
+    ports = ", ".join(f"{name} {p.ca}/{p.pva}/{p.pva_udp}"
+                      for name, p in sorted(launcher.ports.items())
+                      if name in LOCAL_PORTS)
+    if launcher.local:
+        ports += f", repeater {launcher.repeater_port}"
+    return {"mode": "local" if launcher.local else "site", "prefix": launcher.prefix,
+            "ports": ports}
+
+
+def installation_diff(ours: Launcher, other: Launcher) -> List[Tuple[str, str, str]]:
+    """(setting, ours, other's) where two launchers' mode, prefix or ports differ."""
+    mine, theirs = installation(ours), installation(other)
+    return [(k, mine[k], theirs[k]) for k in mine if mine[k] != theirs[k]]
 
 
 class _Environment:
