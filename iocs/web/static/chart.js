@@ -193,8 +193,9 @@
     const button = (control) => form.querySelector('[data-control="' + control + '"]');
     button('back').addEventListener('click', () => put('back', 1));
     button('forward').addEventListener('click', () => put('forward', 1));
-    button('live').addEventListener('click', () =>
-      put('live', state && state.settings.live === 'On' ? 'Off' : 'On'));
+    // Live always goes live (as the display's Live button): a toggle read from a page state
+    // that has not yet seen the Back just clicked would hold the range instead.
+    button('live').addEventListener('click', () => put('live', 'On'));
     button('freeze').addEventListener('click', () =>
       put('freeze', state && state.settings.freeze === 'On' ? 'Off' : 'On'));
   }
