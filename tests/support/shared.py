@@ -142,9 +142,11 @@ class PatternPool(SharedIoc):
 
 
 def _chart_settings() -> Dict[str, str]:
-    """Every setting PV of a chart IOC (suffix after the prefix) and its kind."""
+    """Every setting PV of a chart IOC (suffix after the prefix) and its kind; not ``end``
+    and ``endText``, which follow the present while ``live`` (put back) is On."""
     from iocs.chart.settings import CHART, MAX_SOURCES, PRESETS, TRACE
-    out = {f"chart:{s.name}": s.kind for s in CHART}
+    out = {f"chart:{s.name}": s.kind for s in CHART
+           if s.name not in ("end", "endText") and not s.read_only}
     out.update({f"chart:T{n}:{s.name}": s.kind for n in range(1, MAX_SOURCES + 1)
                 for s in TRACE})
     out.update({f"SERVER.{s.name}": s.kind for s in PRESETS})
