@@ -9,7 +9,7 @@ import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 
-from tests.support.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
 from tests.support.images import chart_frame, fresh_chart_frame
 
 pytestmark = pytest.mark.ioc
@@ -32,7 +32,7 @@ def frame_with(prefix, condition, what):
         if condition(frame):
             found.append(frame)
         return bool(found)
-    wait_until(check, 20, what)
+    wait_until(check, PATIENCE, what)
     return found[0]
 
 
@@ -51,7 +51,7 @@ def chart(start_ioc, motor_ioc, prefix, tmp_path):
     c = f"{prefix}chart:"
     start_ioc("chart", "iocs.chart", "--prefix", prefix, "--sources", f"{prefix}motor.VAL",
               "--autosave-dir", str(tmp_path / "autosave"), ready_pv=c + "UniqueId_RBV")
-    wait_until(lambda: caget_fresh(c + "status") == "1 of 1 sources connected", 20, "source")
+    wait_until(lambda: caget_fresh(c + "status") == "1 of 1 sources connected", PATIENCE, "source")
     for name, value in (("T1:autoscale", "Off"), ("T1:ymin", -10.0), ("T1:ymax", 10.0)):
         put(c + name, value)
     return c
@@ -113,10 +113,10 @@ def test_a_waveform_against_its_x_axis_and_bad_axes(start_ioc, prefix, spectrum,
     start_ioc("chart", "iocs.chart", "--prefix", prefix, "--sources", f"{s}spectrum",
               "--autosave-dir", str(tmp_path / "autosave"), ready_pv=c + "UniqueId_RBV")
     energy = caget_fresh(s + "energy")
-    wait_until(lambda: len(caget_fresh(c + "T1:values")) == len(energy), 10, "the spectrum")
+    wait_until(lambda: len(caget_fresh(c + "T1:values")) == len(energy), PATIENCE, "the spectrum")
     assert np.array_equal(caget_fresh(c + "T1:times"), np.arange(len(energy)))   # index
     put(c + "T1:xsource", s + "energy")
-    wait_until(lambda: np.allclose(caget_fresh(c + "T1:times"), energy), 10,
+    wait_until(lambda: np.allclose(caget_fresh(c + "T1:times"), energy), PATIENCE,
                "times holding the energies")
     against_energy = fresh_chart_frame(prefix)
     with pytest.raises(ErrorResponseReceived):                  # no such PV: refused
@@ -125,12 +125,12 @@ def test_a_waveform_against_its_x_axis_and_bad_axes(start_ioc, prefix, spectrum,
     assert caget_fresh(c + "T1:xsource", as_string=True) == s + "energy"
     put(c + "T1:xsource", s + "short")                          # too few values: a note
     wait_until(lambda: np.array_equal(caget_fresh(c + "T1:times"),
-                                      np.arange(len(energy))), 10, "back to the index")
+                                      np.arange(len(energy))), PATIENCE, "back to the index")
     noted = fresh_chart_frame(prefix)
     assert changed_rows(against_energy, noted).size > 0
     put(c + "T1:xsource", s + "scalar")                         # a scalar: a note too
     uid = caget_fresh(c + "UniqueId_RBV")
-    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid, 10, "still rendering")
+    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid, PATIENCE, "still rendering")
 
 
 def test_the_new_settings_survive_a_restart(start_ioc, motor_ioc, prefix, tmp_path):
@@ -147,7 +147,7 @@ def test_the_new_settings_survive_a_restart(start_ioc, motor_ioc, prefix, tmp_pa
         kept = json.loads(files[0].read_text()) if files else {}
         return kept.get("chart", {}).get("pairing") == 2.5 and \
             kept.get("traces", {}).get("T1", {}).get("xsource") == f"{prefix}motor.RBV"
-    wait_until(saved, 10, "the settings in the autosave file")
+    wait_until(saved, PATIENCE, "the settings in the autosave file")
     chart_ioc.restart()
     for name, value in settings.items():
         got = caget_fresh(c + name, as_string=True)

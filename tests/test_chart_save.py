@@ -9,7 +9,7 @@ from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 
 from iocs.chart.chartfile import load_chart
-from tests.support.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
 
 pytestmark = pytest.mark.ioc
 
@@ -81,4 +81,4 @@ def test_without_a_file_save_writes_to_the_autosave_directory(chart_ioc, prefix,
     with pytest.raises(ErrorResponseReceived):
         ca_write(c + "save", 2, data_type=ChannelType.LONG, notify=True, timeout=10,
                  repeater=False)
-    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > 0, 10, "still serving")
+    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > 0, PATIENCE, "still serving")

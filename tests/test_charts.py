@@ -11,7 +11,7 @@ import pytest
 
 from iocs.common.caenv import free_port
 from iocs.ops.launcher import Launcher
-from tests.support.harness import wait_until
+from tests.support.harness import PATIENCE, wait_until
 
 pytestmark = pytest.mark.procserv
 
@@ -66,7 +66,7 @@ def test_charts_side_by_side_each_from_its_file_each_stoppable_alone(run_dir, pr
         out = pvchart_iocs("status", run_dir=run_dir).stdout
         return "chart@vacuum" in out and "1 of 2 sources connected" in out and \
             "2 of 2 sources connected" in out and out
-    out = wait_until(listed, 30, "both charts with their sources in the status")
+    out = wait_until(listed, PATIENCE, "both charts with their sources in the status")
     lines = {line.split()[0]: line for line in out.splitlines()}
     assert "1 of 2 sources connected" in lines["chart@vacuum"]
     assert "2 of 2 sources connected" in lines["chart"]

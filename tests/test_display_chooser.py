@@ -12,7 +12,7 @@ from pydm_widgets.chooser import ChartChooser
 from tests.support.display import CONNECT_MS, child, open_display, widgets_collected
 from tests.support.harness import caget_fresh, wait_until
 
-pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
+pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 VACUUM_WIDTH = 320        # the vacuum chart renders narrower: its frames are told apart
 

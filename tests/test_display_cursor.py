@@ -7,9 +7,9 @@ from qtpy.QtCore import QPoint, QPointF, Qt
 from pydm_widgets.chartimage import ChartImage, column_time
 from tests.support.axis_ioc import HEIGHT, WIDTH
 from tests.support.display import CONNECT_MS, child, open_display, wait_pv, widgets_collected
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
-pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
+pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_a_click_off_the_time_axis_writes_nothing(qtbot, chart, prefix, where):
 
 def test_on_the_real_chart_ioc(qtbot, chart_ioc, prefix):
     c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 15, "sources")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     if caget_fresh(c + "plotLeft", timeout=1.0) is None:
         pytest.skip("the chart IOC does not serve plotLeft/plotRight yet")
     display = open_display(qtbot, {"P": prefix})

@@ -19,9 +19,9 @@ from tests.support.display import (
     watching,
     widgets_collected,
 )
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
-pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
+pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 SPANS = [("span1min", 60.0), ("span10min", 600.0), ("span1h", 3600.0), ("span1day", 86400.0),
          ("span1week", 604800.0)]
@@ -31,7 +31,7 @@ SPANS = [("span1min", 60.0), ("span10min", 600.0), ("span1h", 3600.0), ("span1da
 def chart(qtbot, chart_ioc, prefix):
     """The chart display on the test's IOCs, and the chart's PV prefix."""
     c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 15, "sources")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     return open_display(qtbot, {"P": prefix}), c
 
 

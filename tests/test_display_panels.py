@@ -20,9 +20,9 @@ from tests.support.display import (
     watching,
     widgets_collected,
 )
-from tests.support.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
 
-pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
+pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
 def test_named_positions_say_where_the_motor_is(qtbot, chart_ioc, prefix):
@@ -87,15 +87,15 @@ def test_a_capture_without_a_screen_writes_no_pv(qtbot, chart_ioc, prefix, tmp_p
     """Every PV the display could write is watched from before the capture until a write
     after it is seen."""
     c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 15, "sources")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     end = time.time() - 5
     ca_write(c + "end", end, notify=True)                  # held: nothing moves
     ca_write(c + "cursor", end - 2, notify=True)
-    wait_until(lambda: caget_fresh(c + "live", as_string=True) == "Off", 10, "live Off")
+    wait_until(lambda: caget_fresh(c + "live", as_string=True) == "Off", PATIENCE, "live Off")
     with watching([prefix + name for name in WATCHED]) as updates:
         first = {k: list(v) for k, v in updates.items()}
         render_screenshot(tmp_path / "display.png", dict(DEFAULT_MACROS, P=prefix), frames=3)
         ca_write(c + "rate", 5.0, notify=True)              # a write that does happen ...
-        wait_until(lambda: len(updates[c + "rate"]) == 2, 10, "the rate update")  # ... seen
+        wait_until(lambda: len(updates[c + "rate"]) == 2, PATIENCE, "the rate update")  # ... seen
     first[c + "rate"].append(5.0)
     assert updates == first

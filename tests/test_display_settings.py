@@ -14,15 +14,15 @@ from tests.support.display import (
     wait_pv,
     widgets_collected,
 )
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
-pytestmark = [pytest.mark.qt, pytest.mark.usefixtures(widgets_collected.__name__)]
+pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
 @pytest.fixture
 def settings(qtbot, chart_ioc, prefix):
     c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 15, "sources")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     return open_display(qtbot, {"P": prefix}, name="chart_settings.ui"), c
 
 

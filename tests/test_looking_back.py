@@ -12,7 +12,7 @@ from caproto.sync.client import ErrorResponseReceived
 
 from iocs.chart.timerange import format_local_time
 from tests.support.appliance import MadeUpHistory, TestAppliance
-from tests.support.harness import ca_write, caget_fresh, wait_until
+from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
 
 pytestmark = pytest.mark.ioc
 
@@ -56,7 +56,7 @@ def chart(start_ioc, motor_ioc, prefix, archive):
     c = f"{prefix}chart:"
     start_ioc("chart", "iocs.chart", "--prefix", prefix, "--archiver", archive.url,
               "--window", str(WINDOW), ready_pv=c + "UniqueId_RBV")
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 20, "sources")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     return c
 
 
@@ -72,7 +72,7 @@ def test_a_fresh_chart_plots_archived_data_back_to_its_left_edge_without_a_seam(
     def back_to_the_edge():
         times, _ = arrays(c, 1)
         return len(times) > 100 and times[0] <= time.time() - WINDOW + 2 * column
-    wait_until(back_to_the_edge, 30, "archived data back to the left edge")
+    wait_until(back_to_the_edge, PATIENCE, "archived data back to the left edge")
     assert caget_fresh(c + "archiverStatus") == "ok"
     times, values = arrays(c, 1)
     assert np.all(np.diff(times) >= 0)
@@ -83,9 +83,9 @@ def test_a_fresh_chart_plots_archived_data_back_to_its_left_edge_without_a_seam(
     severities = caget_fresh(c + "T1:severity", timeout=5)
     assert 2 in severities                               # archived alarms are kept
     # one fetch per source for this range, whatever the frames and consoles did since
-    uid = wait_until(lambda: caget_fresh(c + "UniqueId_RBV"), 30, "the first frame")
+    uid = wait_until(lambda: caget_fresh(c + "UniqueId_RBV"), PATIENCE, "the first frame")
     put(f"{prefix}motor.VAL", 0.5, timeout=30)           # live data: new frames
-    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 3, 30, "frames")
+    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 3, PATIENCE, "frames")
     assert sum(r.pv == f"{prefix}motor.RBV" for r in archive.requests) == 1
 
 
@@ -98,7 +98,7 @@ def raw_statistics(history: MadeUpHistory, t0: float, t1: float):
 def test_stepping_back_an_hour_shows_that_hour_with_the_served_statistics(chart, archive,
                                                                            prefix):
     c = chart
-    wait_until(lambda: caget_fresh(c + "archiverStatus") == "ok", 30, "archiver ok")
+    wait_until(lambda: caget_fresh(c + "archiverStatus") == "ok", PATIENCE, "archiver ok")
     end = math.floor(time.time()) - 3600.0
     put(c + "end", end)
     assert caget_fresh(c + "live", as_string=True) == "Off"
@@ -109,7 +109,7 @@ def test_stepping_back_an_hour_shows_that_hour_with_the_served_statistics(chart,
         times, _ = arrays(c, 2)
         return len(times) > 10 and times[0] <= t0 and times[-1] >= end - RAW_PERIOD and \
             times[1] > t0 - RAW_PERIOD and caget_fresh(c + "archiverStatus") == "ok"
-    wait_until(that_range, 30, "the hour before")
+    wait_until(that_range, PATIENCE, "the hour before")
     history = archive.history[f"{prefix}motor.VAL"]
     lo, hi, mean, std, count = raw_statistics(history, t0, end)
     assert caget_fresh(c + "T2:count") == count
@@ -126,13 +126,13 @@ def test_stepping_back_an_hour_shows_that_hour_with_the_served_statistics(chart,
     when = end - 1234.5
     put(c + "cursor", when)
     expected = history.y[history.t <= when][-1]
-    wait_until(lambda: caget_fresh(c + "T2:cursorValue") == pytest.approx(expected), 10,
+    wait_until(lambda: caget_fresh(c + "T2:cursorValue") == pytest.approx(expected), PATIENCE,
                "the cursor value")
     # the bins of T1 are weighted by their count: about one sample a second
     assert abs(caget_fresh(c + "T1:count") - WINDOW) <= 3 * (WINDOW / 640 + 1)
     # live again: the right edge follows the present
     put(c + "live", "On")
-    wait_until(lambda: caget_fresh(c + "end") > time.time() - 5, 10, "end follows now")
+    wait_until(lambda: caget_fresh(c + "end") > time.time() - 5, PATIENCE, "end follows now")
 
 
 @pytest.mark.parametrize("mode", ["down", "slow", "garbage", "unarchived"])
@@ -153,11 +153,11 @@ def test_an_archiver_that_fails_leaves_frames_flowing_and_says_why(start_ioc, mo
                   "--archiver-timeout", "2", "--window", "3600", ready_pv=c + "UniqueId_RBV")
         expected = {"down": "unreachable", "slow": "timed out after 2 s",
                     "garbage": "bad JSON", "unarchived": f"HTTP 404 for {prefix}motor.VAL"}
-        wait_until(lambda: expected[mode] in caget_fresh(c + "archiverStatus"), 30,
+        wait_until(lambda: expected[mode] in caget_fresh(c + "archiverStatus"), PATIENCE,
                    f"the archiver status to say {expected[mode]!r}")
-        uid = wait_until(lambda: caget_fresh(c + "UniqueId_RBV"), 30, "the first frame")
+        uid = wait_until(lambda: caget_fresh(c + "UniqueId_RBV"), PATIENCE, "the first frame")
         put(f"{prefix}motor.VAL", 1.0, timeout=30)       # something to draw meanwhile
-        wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 5, 20,
+        wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 5, PATIENCE,
                    "frames while the archiver fails")
         wait_until(lambda: caget_fresh(c + "T1:values", timeout=5)[-1] == pytest.approx(1.0),
                    10, "the live data drawn all the same")
@@ -190,6 +190,6 @@ def test_the_time_range_pvs_agree_and_refuse_what_they_cannot_show(chart_ioc, pr
     put(c + "window", 31 * 86400.0)                      # a month is a span it can show
     put(c + "forward", 1)
     put(c + "live", "On")
-    wait_until(lambda: abs(caget_fresh(c + "end") - time.time()) < 5, 10, "live again")
+    wait_until(lambda: abs(caget_fresh(c + "end") - time.time()) < 5, PATIENCE, "live again")
     uid = caget_fresh(c + "UniqueId_RBV")
-    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid, 10, "still rendering")
+    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid, PATIENCE, "still rendering")

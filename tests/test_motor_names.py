@@ -3,7 +3,7 @@ import epics
 import pytest
 
 from iocs.motor.ioc import main as motor_main
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
 pytestmark = pytest.mark.ioc
 
@@ -32,7 +32,7 @@ def test_ophyd_epics_motor_with_braces_in_the_prefix(start_ioc):
         m.low_limit_travel.put(-20.0, wait=True)
         assert caget_fresh(f"{OPHYD_PREFIX}Mtr.HLM") == pytest.approx(50.0)
         assert caget_fresh(f"{OPHYD_PREFIX}Mtr.LLM") == pytest.approx(-20.0)
-        wait_until(lambda: m.limits == (-20.0, 50.0), 10, "ophyd to see the new limits")
+        wait_until(lambda: m.limits == (-20.0, 50.0), PATIENCE, "ophyd to see the new limits")
         m.set(-2.0).wait(timeout=30)
         assert m.user_readback.get(use_monitor=False) == pytest.approx(-2.0)
     finally:

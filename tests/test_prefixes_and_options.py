@@ -9,7 +9,7 @@ import pytest
 
 from iocs.common.caenv import free_port
 from iocs.ops.launcher import Launcher
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
 pytestmark = pytest.mark.ioc
 
@@ -24,7 +24,7 @@ def test_a_chart_serves_and_draws_under_a_prefix_with_braces(start_ioc, prefix):
     start_ioc("chart", "iocs.chart", "--prefix", braced, "--sources",
               f"{braced}Mtr.RBV,{braced}Mtr.VAL", "--motor", f"{braced}Mtr",
               ready_pv=c + "UniqueId_RBV")
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 20, "sources")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     assert caget_fresh(c + "T3:label") == ""                    # SubGroups under braces too
     assert epics.caput(f"{braced}SERVER.choices", "Insert", wait=True, timeout=60) == 1
     assert caget_fresh(f"{braced}Mtr.RBV") == pytest.approx(10.0)
@@ -56,11 +56,11 @@ def test_a_setting_change_shows_before_a_slow_charts_next_frame(chart_ioc, prefi
     c = f"{prefix}chart:"
     assert epics.caput(c + "rate", 0.1, wait=True) == 1       # a frame every 10 s at most
     uid = caget_fresh(c + "UniqueId_RBV")
-    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid, 15, "a frame at 0.1 Hz")
+    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid, PATIENCE, "a frame at 0.1 Hz")
     assert epics.caput(c + "width", 320, wait=True) == 1
     # the next frame by the rate would be up to 10 s away; the change shows long before
-    wait_until(lambda: caget_fresh(c + "ArraySize1_RBV") == 320, 5, "the new width")
+    wait_until(lambda: caget_fresh(c + "ArraySize1_RBV") == 320, PATIENCE, "the new width")
     assert epics.caput(c + "rate", 10.0, wait=True) == 1       # the rate itself, at once
     uid = caget_fresh(c + "UniqueId_RBV")
     assert epics.caput(f"{prefix}motor.VAL", 1.0, wait=True, timeout=30) == 1
-    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 3, 5, "frames at 10 Hz")
+    wait_until(lambda: caget_fresh(c + "UniqueId_RBV") > uid + 3, PATIENCE, "frames at 10 Hz")

@@ -23,7 +23,7 @@ from iocs.web.viewers import CREDITS
 from tests.support.browser import WebProcess, canvas_pixels, chromium, quit_chromium
 from tests.support.chart import decode_ntnd as decode
 from tests.support.chart import pva_context
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,8 @@ def post(web, name, body, content_type="application/json", origin=None):
 @pytest.fixture
 def chart(chart_ioc, prefix):
     c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", 20, "sources")
-    wait_until(lambda: (caget_fresh(c + "UniqueId_RBV") or 0) >= 1, 20, "the first frame")
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
+    wait_until(lambda: (caget_fresh(c + "UniqueId_RBV") or 0) >= 1, PATIENCE, "the first frame")
     return c
 
 
@@ -224,27 +224,27 @@ def test_write_controls_with_allow_writes_go_through_ca(chart, tmp_path, prefix,
             assert page_value(browser, f"document.querySelector('[data-control=\"{control}\"]')"
                                        ".hidden") is (not served(chart + control)), control
         click(browser, "freeze")
-        wait_until(lambda: caget_fresh(chart + "freeze", as_string=True) == "On", 10,
+        wait_until(lambda: caget_fresh(chart + "freeze", as_string=True) == "On", PATIENCE,
                    "freeze On through CA")
         wait_until(lambda: page_value(browser, "document.querySelector("
                                       "'[data-control=\"freeze\"]').textContent") ==
                    "Unfreeze", PAGE_TIMEOUT, "the button to say Unfreeze")
         click(browser, "freeze")
-        wait_until(lambda: caget_fresh(chart + "freeze", as_string=True) == "Off", 10,
+        wait_until(lambda: caget_fresh(chart + "freeze", as_string=True) == "Off", PATIENCE,
                    "freeze Off")
         browser.execute_script("const s = document.getElementById('span'); s.value = '30';"
                                "s.dispatchEvent(new Event('change'));")
-        wait_until(lambda: caget_fresh(chart + "window") == 30.0, 10, "window 30 s")
+        wait_until(lambda: caget_fresh(chart + "window") == 30.0, PATIENCE, "window 30 s")
         wait_until(lambda: "last 30 s" in page_value(browser, "document.body.innerText"),
                    PAGE_TIMEOUT, "the page's range")
         if served(chart + "back"):
             end = caget_fresh(chart + "end")
             click(browser, "back")
-            wait_until(lambda: caget_fresh(chart + "live", as_string=True) == "Off", 10,
+            wait_until(lambda: caget_fresh(chart + "live", as_string=True) == "Off", PATIENCE,
                        "back leaves live")
             assert caget_fresh(chart + "end") < end
             click(browser, "live")
-            wait_until(lambda: caget_fresh(chart + "live", as_string=True) == "On", 10,
+            wait_until(lambda: caget_fresh(chart + "live", as_string=True) == "On", PATIENCE,
                        "live again")
         # bad requests: a clear error each, nothing written, the process alive
         for body, expected in (({"pv": "window", "value": 0}, b"outside"),
