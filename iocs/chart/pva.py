@@ -68,12 +68,10 @@ class ImageServer:
         self._type = NTNDArray().type
         self.pv = SharedPV(initial=Value(self._type, {}))
         self.server = Server(providers=[{name: self.pv}])
-        self.bytes_posted = 0
         logger.info("PV Access: %s on %s", name, _describe(self.server.conf()))
 
     def post(self, fields: Dict[str, Any]) -> None:
         self.pv.post(self._Value(self._type, fields))
-        self.bytes_posted += fields["compressedSize"]
 
     def close(self) -> None:
         self.pv.close()

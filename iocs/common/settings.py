@@ -164,9 +164,6 @@ class SettingsTable:
     def defaults(self) -> Dict[str, Any]:
         return {s.name: s.default for s in self.rows}
 
-    def pv_settings(self) -> List[Setting]:
-        return [s for s in self.rows if s.pv]
-
     def saved(self) -> List[Setting]:
         return [s for s in self.rows if s.saved]
 
