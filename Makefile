@@ -59,7 +59,7 @@ fuzz: deps
 # Sphinx with warnings as errors; the screenshots and plots come from the code.
 docs: deps
 	$(PY) docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
-	$(PY) docs/make_web_screenshot.py docs/_generated/web.png
+	$(PY) docs/make_web_screenshot.py docs/_generated/web_page.png
 	$(PY) docs/make_history_picture.py docs/_generated/week.png docs/_generated/seam.png
 	$(PY) docs/make_plots.py docs/_generated
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

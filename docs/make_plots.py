@@ -266,10 +266,34 @@ def history(d: Dict[str, Any], out: Path) -> str:
               f"{d['load_average'][1]:.1f} at the end.\n")
 
 
+def web(d: Dict[str, Any], out: Path) -> str:
+    rows = d["rows"]
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
+    xs = [r["viewers"] for r in rows]
+    ax.plot(xs, [100 * r["web_cpu"] for r in rows], "o-", color="#0072b2",
+            label="pvchart-web")
+    ax.axhline(100 * d["goal_cpu"], color="#d55e00", lw=0.8, ls=":", label="goal")
+    ax.set_xlabel("browsers viewing one chart")
+    ax.set_ylabel("CPU (% of a core)")
+    ax.set_ylim(0, max(100 * d["goal_cpu"], max(100 * r["web_cpu"] for r in rows)) * 1.2)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"The web server, one chart at {d['rate']:g} Hz", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    return _table(["viewers", "web process CPU", "chart fps", "slowest viewer fps",
+                   "MB/s sent"],
+                  [[r["viewers"], f"{100 * r['web_cpu']:.1f} %", f"{r['chart_fps']:.2f}",
+                    f"{r['fps_min']:.2f}" if "fps_min" in r else "",
+                    f"{r['mbytes_per_s']:.1f}" if "mbytes_per_s" in r else ""]
+                   for r in rows])
+
+
 PLOTS: Dict[str, Callable[[Dict[str, Any], Path], str]] = {
     "console_cpu": console_cpu, "chart_fanout": chart_fanout, "chart_render": chart_render,
     "reconnect": reconnect, "motor_trajectory": motor_trajectory, "scale": scale,
-    "history": history}
+    "history": history, "web": web}
 
 
 def main(argv: List[str]) -> int:

@@ -4,7 +4,7 @@ Starts local-mode IOCs under procServ (launcher, free loopback ports, a temporar
 directory) and pvchart-web on a free loopback port (with ``--allow-writes``, so its controls
 show), moves the motor through the demo's moves and captures the page; then stops it all.
 
-    python docs/make_web_screenshot.py docs/_generated/web.png
+    python docs/make_web_screenshot.py docs/_generated/web_page.png
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _wait_for(condition, timeout: float, what: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else ROOT / "docs/_generated/web.png"
+    out = Path(argv[0]) if argv else ROOT / "docs/_generated/web_page.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="pvchart-docs-web-"))
     launcher = Launcher(tmp / "run", local=True, prefix=PREFIX,
