@@ -2,8 +2,8 @@
 
 The chart IOC draws its time axis between two pixel columns of the image and publishes them,
 ``plotLeft`` and ``plotRight``, with the range they show: the right edge ``plotEnd`` (POSIX s;
-while the IOC does not serve it: ``t1``, the time of the last frame, when ``live`` is On, else
-``end``) and the span ``window``. Time is linear in between, so a click at column x of the
+from an older IOC that does not serve it: ``t1``, the time of the last frame, when ``live`` is
+On, else ``end``) and the span ``window``. Time is linear in between, so a click at column x of the
 frame sets ``cursor`` to ``end - window + (x - plotLeft) / (plotRight - plotLeft) * window``.
 A click outside the time axis, in XY ``mode``, or while those PVs are unknown sets nothing;
 *Clear cursor* in the context menu writes 0 (no cursor). Only a click writes: a display that
@@ -79,6 +79,10 @@ class ChartImage(PVImage):
 
     def channels(self):
         return (super().channels() or []) + self.time_pvs.channels()
+
+    def settled(self) -> bool:
+        """Whether a frame is on show (a capture waits for it, not for the time PVs)."""
+        return self.frames_shown > 0
 
     def time_at(self, x: float) -> Optional[float]:
         """The time (POSIX s) at column ``x`` of the frame on show, or None (see the module).

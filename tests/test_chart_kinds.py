@@ -9,8 +9,8 @@ import pytest
 from caproto import ChannelType
 from caproto.sync.client import ErrorResponseReceived
 
+from tests.support.chart import frame, fresh_frame
 from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
-from tests.support.images import chart_frame, fresh_chart_frame
 
 pytestmark = pytest.mark.ioc
 
@@ -28,9 +28,9 @@ def frame_with(prefix, condition, what):
     found = []
 
     def check():
-        frame = fresh_chart_frame(prefix)
-        if condition(frame):
-            found.append(frame)
+        img = fresh_frame(prefix)
+        if condition(img):
+            found.append(img)
         return bool(found)
     wait_until(check, PATIENCE, what)
     return found[0]
@@ -60,7 +60,7 @@ def chart(start_ioc, motor_ioc, prefix, tmp_path):
 def test_alarm_limits_are_drawn_followed_and_switched_off(chart, prefix):
     c = chart
     put(c + "T1:limits", "Auto")                 # the motor record's VAL has none yet
-    img = fresh_chart_frame(prefix)
+    img = fresh_frame(prefix)
     assert band_rows(img, "MINOR").size == 0 and band_rows(img, "MAJOR").size == 0
     for field, value in (("HIGH", 2.0), ("HIHI", 6.0)):
         put(f"{prefix}motor.{field}", value)     # limits that change at run time
@@ -74,7 +74,7 @@ def test_alarm_limits_are_drawn_followed_and_switched_off(chart, prefix):
                      "moved bands")
     assert band_rows(img, "MAJOR").size < major.size
     put(c + "T1:limits", "Off")
-    img = fresh_chart_frame(prefix)
+    img = fresh_frame(prefix)
     assert band_rows(img, "MINOR").size == 0 and band_rows(img, "MAJOR").size == 0
 
 
@@ -83,10 +83,10 @@ def test_xy_mode_pairs_and_bad_modes_are_refused(chart, prefix):
     put(c + "sources", f"{prefix}motor.VAL,{prefix}motor.RBV")
     put(f"{prefix}motor.VELO", 20.0)
     put(f"{prefix}motor.VAL", 3.0, timeout=30)
-    time_picture = fresh_chart_frame(prefix)
+    time_picture = fresh_frame(prefix)
     put(c + "mode", "XY")
     put(c + "pairing", 0.5)
-    xy = fresh_chart_frame(prefix)
+    xy = fresh_frame(prefix)
     assert changed_rows(time_picture, xy).size > 100
     times = caget_fresh(c + "T2:times", timeout=5)       # T<n>:times keep their meaning
     assert len(times) and abs(times[-1] - caget_fresh(c + "t1")) < 60
@@ -118,7 +118,7 @@ def test_a_waveform_against_its_x_axis_and_bad_axes(start_ioc, prefix, spectrum,
     put(c + "T1:xsource", s + "energy")
     wait_until(lambda: np.allclose(caget_fresh(c + "T1:times"), energy), PATIENCE,
                "times holding the energies")
-    against_energy = fresh_chart_frame(prefix)
+    against_energy = fresh_frame(prefix)
     with pytest.raises(ErrorResponseReceived):                  # no such PV: refused
         ca_write(c + "T1:xsource", "NO:SUCH:AXIS", data_type=ChannelType.CHAR,
                  notify=True, timeout=15, repeater=False)
@@ -126,7 +126,7 @@ def test_a_waveform_against_its_x_axis_and_bad_axes(start_ioc, prefix, spectrum,
     put(c + "T1:xsource", s + "short")                          # too few values: a note
     wait_until(lambda: np.array_equal(caget_fresh(c + "T1:times"),
                                       np.arange(len(energy))), PATIENCE, "back to the index")
-    noted = fresh_chart_frame(prefix)
+    noted = fresh_frame(prefix)
     assert changed_rows(against_energy, noted).size > 0
     put(c + "T1:xsource", s + "scalar")                         # a scalar: a note too
     uid = caget_fresh(c + "UniqueId_RBV")
@@ -152,4 +152,4 @@ def test_the_new_settings_survive_a_restart(start_ioc, motor_ioc, prefix, tmp_pa
     for name, value in settings.items():
         got = caget_fresh(c + name, as_string=True)
         assert got == (value if isinstance(value, str) else f"{value:.3f}"), name
-    assert chart_frame(prefix)[1].shape == (480, 640, 3)
+    assert frame(prefix)[1].shape == (480, 640, 3)

@@ -85,8 +85,6 @@ def test_a_click_off_the_time_axis_writes_nothing(qtbot, chart, prefix, where):
 def test_on_the_real_chart_ioc(qtbot, chart_ioc, prefix):
     c = f"{prefix}chart:"
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
-    if caget_fresh(c + "plotLeft", timeout=1.0) is None:
-        pytest.skip("the chart IOC does not serve plotLeft/plotRight yet")
     display = open_display(qtbot, {"P": prefix})
     chart = child(display, ChartImage, "chart")
     qtbot.waitUntil(lambda: chart.frames_shown > 0 and chart.time_at(

@@ -20,7 +20,8 @@ PAGES = {"iocs.motor.ioc": ("motor_ioc.rst", "motor", "{p}motor.RTYP", ["--axes"
 
 def served_pvs(ioc, prefix):
     """PV names a running IOC logged with --list-pvs."""
-    text = wait_until(lambda: "PVs available" in ioc.log() and ioc.log(), PATIENCE, "PV list")
+    text = wait_until(lambda: "PVs available" in (log := ioc.log_path.read_text()) and log,
+                      PATIENCE, "PV list")          # the whole log: ioc.log() is its end
     names = re.findall(r"^\s*(" + re.escape(prefix) + r"\S+)\s*$", text, re.M)
     return {n.replace(prefix, "BEAMLINE:", 1) for n in names}
 

@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-from pydm.widgets.enum_combo_box import PyDMEnumComboBox
 from pydm.widgets.label import PyDMLabel
 from pydm.widgets.line_edit import PyDMLineEdit
 from pydm.widgets.pushbutton import PyDMPushButton
@@ -14,6 +13,7 @@ from qtpy.QtCore import Qt
 
 from iocs.ops.display import CHECK_TIMEOUT, DEFAULT_MACROS, open_display
 from iocs.ops.processes import alive
+from pydm_widgets.positions import PositionSummary
 from pydm_widgets.pvimage import PVImage
 from tests.support.harness import PATIENCE, caget_fresh, caput, qimage_rgb, wait_until
 from tests.support.motor import MonitorLog
@@ -53,11 +53,12 @@ def test_display_moves_the_motor_and_the_chart_follows(qtbot, display, prefix):
     assert caget_fresh(f"{prefix}motor.RBV") == pytest.approx(3.0)
     qtbot.waitUntil(lambda: not np.array_equal(image_array(chart), before), timeout=WAIT_MS)
 
-    choices = display.findChild(PyDMEnumComboBox, "choices")
-    qtbot.waitUntil(lambda: choices.count() == 3, timeout=WAIT_MS)
-    choices.internal_combo_box_activated_int(choices.findText("Insert"))
+    insert = display.findChild(PyDMPushButton, "insertButton")
+    summary = display.findChild(PositionSummary, "positionSummary")
+    qtbot.waitUntil(lambda: insert._connected, timeout=WAIT_MS)
+    qtbot.mouseClick(insert, Qt.LeftButton)
     qtbot.waitUntil(lambda: rbv.text() == "10.000 mm", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: choices.currentText() == "Insert", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: summary.text() == "at Insert", timeout=WAIT_MS)
 
     with MonitorLog(f"{prefix}motor", "RBV") as rbv_log:
         jog = display.findChild(PyDMPushButton, "jog")

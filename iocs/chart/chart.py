@@ -23,7 +23,7 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-from caproto import ChannelType
+from caproto import ChannelType, SkipWrite
 from caproto.asyncio.client import Context
 from caproto.server import SubGroup
 
@@ -202,7 +202,7 @@ class ChartIOC(LiteralPrefixGroup):
         async with self.frames.lock:     # between frames: one being posted goes out first,
             await instance.write(new, verify_value=False)   # and none after freeze = On
         self.settings_changed()
-        return new
+        return SkipWrite                 # written (and posted) once, above
 
     async def _put_size(self, instance: Any, new: int) -> int:
         name = instance.pvname[len(self.prefix):]
@@ -281,6 +281,8 @@ class ChartIOC(LiteralPrefixGroup):
                         self.layout.value, scene)
 
     async def _publish(self, frame: Any, render_ms: float) -> None:
+        renderer = self.frames.renderer          # idle: the next frame waits for this post
+        await self.timerange.drawn(renderer.time_axis() if renderer is not None else None)
         await self.image.post(frame, render_ms)
 
     # ---- lifecycle ------------------------------------------------------------------------

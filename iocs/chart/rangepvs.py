@@ -1,5 +1,7 @@
 """``<prefix>chart:live``, ``end``, ``endText``, ``cursor``, ``back``, ``forward``: the time
-range every console shares, as PVs (a SubGroup of the chart with an empty prefix).
+range every console shares, as PVs (a SubGroup of the chart with an empty prefix); and
+``plotLeft``, ``plotRight``, ``plotEnd``: where the last frame drew that range, so a console
+can turn a click on the picture into a time.
 
 ``end`` and ``endText`` are one setting in two forms: writing either turns ``live`` Off and
 updates the other. While live, both follow the present (refreshed by the chart's data loop).
@@ -8,7 +10,7 @@ updates the other. While live, both follow the present (refreshed by the chart's
 from __future__ import annotations
 
 import time
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from ..common.caproto_compat import LiteralPrefixGroup
 from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel, is_action
@@ -35,6 +37,12 @@ class TimeRangeGroup(LiteralPrefixGroup):
     back = channel("back", 0, "Write 1: show the half span before (live turns Off)")
     forward = channel("forward", 0, "Write 1: show the half span after (reaching the present: "
                       "live On)")
+    plotLeft = channel("plotLeft", 0, "Image column where the last frame's time axis begins "
+                       "(0 with plotRight: no time axis)", read_only=True)
+    plotRight = channel("plotRight", 0, "Image column where the last frame's time axis ends",
+                        read_only=True)
+    plotEnd = channel("plotEnd", 0.0, "Time at plotRight in the last frame (POSIX s)",
+                      read_only=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +105,14 @@ class TimeRangeGroup(LiteralPrefixGroup):
         self.range.page(halves, time.time())
         await self.show(time.time())
         self.on_change()
+
+    async def drawn(self, axis: Optional[Tuple[int, int, float]]) -> None:
+        """Where a frame about to be published drew the time axis (None: it has none)."""
+        left, right, end = axis if axis is not None else (0, 0, 0.0)
+        for pv, value in ((self.plotLeft, left), (self.plotRight, right),
+                          (self.plotEnd, round(end, 3))):
+            if pv.value != value:
+                await pv.write(value, verify_value=False)
 
     async def show(self, now: float) -> None:
         """``end``, ``endText`` and ``live`` as the range has them at ``now``."""

@@ -210,6 +210,15 @@ class ChartRenderer:
         rel = times[0].transData.inverted().transform((column, 0.0))[0]
         return float(self._view.end + rel)
 
+    def time_axis(self) -> Optional[Tuple[int, int, float]]:
+        """(first column, last column, POSIX s at the last) of the time axis of the frame
+        last rendered; None without one (XY)."""
+        times = [a.host for a in self.areas if a.plan.kind == "time"]
+        if not times or self._view is None:
+            return None
+        box = times[0].bbox
+        return round(box.x0), round(box.x1), float(self._view.end)
+
     @staticmethod
     def color_of(color: str) -> Tuple[int, int, int]:
         """``#rrggbb`` as an ``(r, g, b)`` tuple."""

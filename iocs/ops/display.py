@@ -39,6 +39,8 @@ __all__ = ["data_path", "display_file", "open_display", "render_screenshot", "ch
 
 DEFAULT_MACROS = dict(DISPLAY_MACROS)
 CHECK_TIMEOUT = 5.0
+#: How long a capture waits for more than the first frame (s).
+MORE_FRAMES_TIMEOUT = 5.0
 #: Longest a capture waits, after the chart's frames, for the other widgets' PVs (s).
 SETTLE_TIMEOUT = 10.0
 
@@ -126,9 +128,9 @@ def unsettled(display) -> List[str]:
 
 def render_screenshot(path: Path, macros: Dict[str, str], timeout: float = 60.0,
                       frames: int = 3) -> Path:
-    """Show the display offscreen until its chart has shown ``frames`` frames and its widgets
-    show their PVs (at most :data:`SETTLE_TIMEOUT` more; then it says which do not); save a
-    PNG."""
+    """Show the display offscreen until its chart has shown ``frames`` frames (one, if no
+    more come: a frozen or held chart) and its widgets show their PVs (at most
+    :data:`SETTLE_TIMEOUT` more; then it says which do not); save a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qtpy.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (keep alive)
@@ -139,9 +141,13 @@ def render_screenshot(path: Path, macros: Dict[str, str], timeout: float = 60.0,
     display.show()
     chart = display.findChild(PVImage, "chart")
     deadline = time.monotonic() + timeout
-    if not _process_until(lambda: chart.frames_shown >= frames, timeout):
+    if not _process_until(lambda: chart.frames_shown >= 1, timeout):
         raise RuntimeError(f"no chart frame from {macros['P']}{macros['C']}: within "
                            f"{timeout:g} s")
+    # A live chart sends more frames; a frozen one, or a range held in the past with nothing
+    # new in it, sends none: its one frame is the picture.
+    _process_until(lambda: chart.frames_shown >= frames,
+                   max(min(MORE_FRAMES_TIMEOUT, deadline - time.monotonic()), 0.0))
     settle = max(min(SETTLE_TIMEOUT, deadline - time.monotonic()), 0.0)
     if not _process_until(lambda: not unsettled(display), settle):
         logger.warning("captured while these widgets still wait for their PVs: %s",

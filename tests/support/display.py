@@ -130,7 +130,8 @@ def watching(names: Sequence[str], timeout: float = 15.0) -> Iterator[Dict[str, 
     updates: Dict[str, List[Any]] = {}
 
     def seen(sub, response):
-        data = response.data.tolist()
+        data = response.data
+        data = data.tolist() if hasattr(data, "tolist") else list(data)   # strings: a list
         updates.setdefault(sub.pv.name, []).append(data[0] if len(data) == 1 else data)
     context = Context()
     subscriptions = []
@@ -139,7 +140,11 @@ def watching(names: Sequence[str], timeout: float = 15.0) -> Iterator[Dict[str, 
             sub = pv.subscribe(data_type="time")
             sub.add_callback(seen)              # (caproto keeps a weak reference: ``seen``)
             subscriptions.append(sub)
-        wait_until(lambda: len(updates) == len(names), timeout, "a first update of each PV")
+        try:
+            wait_until(lambda: len(updates) == len(names), timeout, "a first update")
+        except TimeoutError:
+            raise AssertionError("no update of "
+                                 f"{sorted(set(names) - set(updates))}") from None
         yield updates
     finally:
         for sub in subscriptions:
