@@ -121,7 +121,10 @@ def test_fuzz_every_writable_chart_setting(chart_ioc, prefix):
     def fuzz(pv, value, dtype):
         check_put(chart_ioc, pv, value, dtype, settle)
     fuzz()
-    for name, value in (("freeze", "Off"), ("rate", 10.0), ("width", 320), ("height", 240)):
+    # a chart that shows something moving: live, a short window (a 31-day window slides by a
+    # pixel an hour, a held range or an XY plot of still sources draws nothing new)
+    for name, value in (("freeze", "Off"), ("rate", 10.0), ("width", 320), ("height", 240),
+                        ("mode", "Time"), ("window", 20.0), ("live", "On")):
         caput(c + name, value)
     uid = read(c + "UniqueId_RBV")
     wait_until(lambda: read(c + "UniqueId_RBV") > uid + 2, PATIENCE, "frames again")

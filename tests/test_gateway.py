@@ -98,8 +98,8 @@ FRAMES = """
     with Context("pva", nt=False) as ctxt:
         sub = ctxt.monitor(sys.argv[1], on_frame, notify_disconnect=False)
         done.wait(60)
+        cache = list(ctxt.get(sys.argv[2], timeout=30).value)   # while the monitor holds it
         sub.close()
-        cache = list(ctxt.get(sys.argv[2], timeout=30).value)
     print(json.dumps({"frames": frames, "cache": cache}))
 """
 
