@@ -193,11 +193,24 @@ def shared_chart(motor_pool, tmp_path_factory):
 
 
 @pytest.fixture
-def chart(shared_chart):
+def chart_view(shared_chart):
     """The shared chart IOC and its motor, rendering with sources connected; whatever the
     test changed (settings, motor position and fields, history) is put back after it."""
     with shared_chart.session() as view:
         yield view
+
+
+@pytest.fixture
+def chart(chart_view):
+    """:func:`chart_view` (modules whose own ``chart`` fixture means more take that)."""
+    return chart_view
+
+
+@pytest.fixture
+def shared_prefix(chart_view) -> str:
+    """The shared chart's IOC prefix: its ``chart:`` and ``motor`` (for a module that
+    overrides ``prefix`` with it, the IOCs of :func:`chart_ioc` without starting them)."""
+    return chart_view.prefix
 
 
 @pytest.fixture

@@ -87,8 +87,10 @@ def test_on_the_real_chart_ioc(qtbot, chart_ioc, prefix):
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     display = open_display(qtbot, {"P": prefix})
     chart = child(display, ChartImage, "chart")
-    qtbot.waitUntil(lambda: chart.frames_shown > 0 and chart.time_at(
-        chart.time_pvs.value("plotLeft") + 1) is not None, timeout=CONNECT_MS)
+    qtbot.waitUntil(lambda: chart.frames_shown > 0 and
+                    chart.time_pvs.value("plotLeft") is not None and
+                    chart.time_at(chart.time_pvs.value("plotLeft") + 1) is not None,
+                    timeout=CONNECT_MS)
     epics.caput(c + "end", caget_fresh(c + "t1"), wait=True)       # held: times stand still
     qtbot.waitUntil(lambda: chart.time_pvs.value("live") == 0, timeout=CONNECT_MS)
     left, right = chart.time_pvs.value("plotLeft"), chart.time_pvs.value("plotRight")

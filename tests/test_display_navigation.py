@@ -27,6 +27,17 @@ SPANS = [("span1min", 60.0), ("span10min", 600.0), ("span1h", 3600.0), ("span1da
          ("span1week", 604800.0)]
 
 
+# The display on the shared chart IOC (put back after each test), not IOCs of each test's own.
+@pytest.fixture
+def prefix(shared_prefix):
+    return shared_prefix
+
+
+@pytest.fixture
+def chart_ioc(chart_view):
+    return chart_view.ioc
+
+
 @pytest.fixture
 def chart(qtbot, chart_ioc, prefix):
     """The chart display on the test's IOCs, and the chart's PV prefix."""

@@ -19,6 +19,17 @@ from tests.support.harness import PATIENCE, caget_fresh, wait_until
 pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
+# The display on the shared chart IOC (put back after each test), not IOCs of each test's own.
+@pytest.fixture
+def prefix(shared_prefix):
+    return shared_prefix
+
+
+@pytest.fixture
+def chart_ioc(chart_view):
+    return chart_view.ioc
+
+
 @pytest.fixture
 def settings(qtbot, chart_ioc, prefix):
     c = f"{prefix}chart:"

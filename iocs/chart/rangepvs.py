@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
+from caproto import SkipWrite
+
 from ..common.caproto_compat import LiteralPrefixGroup
 from ..common.channels import RECORD_TYPE_MAP, RECORD_TYPE_MAP_READ_ONLY, channel, is_action
 from .settings import CHART
@@ -58,31 +60,32 @@ class TimeRangeGroup(LiteralPrefixGroup):
         name = instance.pvname[len(self.prefix):]
         return await self._puts[name](instance, CHART[name].coerce(value, instance.pvname))
 
-    async def _put_live(self, instance: Any, new: str) -> str:
+    # live, end and endText are written (and posted, once) by show(): their puts skip the
+    # write caproto would make of what they return.
+    async def _put_live(self, instance: Any, new: str) -> Any:
         self.range.follow(new == "On", time.time())
         await self.show(time.time())
         self.on_change()
-        return new
+        return SkipWrite
 
-    async def _put_end(self, instance: Any, new: float) -> float:
+    async def _put_end(self, instance: Any, new: float) -> Any:
         return await self._hold(instance, new)
 
-    async def _put_end_text(self, instance: Any, new: str) -> str:
+    async def _put_end_text(self, instance: Any, new: str) -> Any:
         try:
             end = parse_local_time(new)
         except ValueError as ex:
             raise ValueError(f"{instance.pvname}: {ex}") from None
-        await self._hold(instance, end)
-        return format_local_time(end)
+        return await self._hold(instance, end)
 
-    async def _hold(self, instance: Any, end: float) -> float:
+    async def _hold(self, instance: Any, end: float) -> Any:
         try:
             self.range.hold(end, time.time())
         except ValueError as ex:
             raise ValueError(f"{instance.pvname}: {ex}") from None
         await self.show(time.time())
         self.on_change()
-        return end
+        return SkipWrite
 
     async def _put_cursor(self, instance: Any, new: float) -> float:
         self.range.cursor = new

@@ -14,6 +14,7 @@ import logging
 from typing import Any, Awaitable, Callable, Dict
 
 import numpy as np
+from caproto import SkipWrite
 from caproto.server import pvproperty
 
 from ..common.caproto_compat import LiteralPrefixGroup
@@ -122,7 +123,7 @@ class TraceGroup(LiteralPrefixGroup):
             raise ValueError(f"{instance.pvname}: a log axis needs ymin > 0")
         await instance.write(new, verify_value=False)
         self.on_change()
-        return new
+        return SkipWrite                 # written (and posted) once, above
 
     async def _put_xsource(self, instance: Any, new: str) -> str:
         if new:
@@ -132,7 +133,7 @@ class TraceGroup(LiteralPrefixGroup):
                 raise ValueError(f"{instance.pvname}: {ex}") from None
         await instance.write(new, verify_value=False)
         self.on_change()
-        return new
+        return SkipWrite                 # written (and posted) once, above
 
     # ---- what is plotted -------------------------------------------------------------------
     async def publish(self, samples: Samples) -> None:

@@ -126,6 +126,10 @@ class _RecordField:
                              **kwargs: Any) -> Any:
         if self.data_type in (ChannelType.LONG, ChannelType.INT, ChannelType.ENUM):
             _check_integral_wire(data, data_type, self.pvname)
+        if data_type == ChannelType.CHAR and isinstance(getattr(self, "value", None), str) \
+                and not np.any(np.asarray(data)):
+            # An empty long string (a char array of NULs) caproto fails to convert.
+            return await self.write("")
         return await super().write_from_dbr(  # type: ignore[misc]
             data, data_type, metadata, **kwargs)
 
