@@ -224,3 +224,21 @@ def launcher(tmp_path, prefix, request):
                         repeater_port=REPEATER_PORT, holdoff=holdoff)
     yield launched
     launched.stop()
+
+
+@pytest.fixture
+def browser():
+    """Debian's headless Chromium through selenium, quit after the test."""
+    from tests.support.browser import chromium, quit_chromium
+    driver = chromium()
+    yield driver
+    quit_chromium(driver)
+
+
+@pytest.fixture
+def web(chart, tmp_path, prefix):
+    """pvchart-web serving the test module's ``chart`` (read-only); it must end cleanly."""
+    from tests.support.browser import start_web
+    proc = start_web(tmp_path, prefix)
+    yield proc
+    assert proc.stop() == 0, proc.log()

@@ -6,11 +6,6 @@ import asyncio
 import csv
 import io
 import json
-import socket
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 
 import epics
 import numpy as np
@@ -20,28 +15,24 @@ from PIL import Image
 from iocs.common.caenv import LOOPBACK
 from iocs.web.images import FRAME_HEADER
 from iocs.web.viewers import CREDITS
-from tests.support.browser import WebProcess, canvas_pixels, chromium, quit_chromium
+from tests.support.browser import (
+    PAGE_TIMEOUT,
+    canvas_pixels,
+    frames,
+    http,
+    open_chart,
+    page_value,
+    start_web,
+)
 from tests.support.chart import decode_ntnd as decode
 from tests.support.chart import pva_context
 from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
 pytestmark = pytest.mark.browser
 
-PAGE_TIMEOUT = 30
-
 
 def put(pv, value, timeout=10):
     assert epics.caput(pv, value, wait=True, timeout=timeout) == 1, pv
-
-
-def http(url, data=None, headers=None, method=None):
-    """(status, headers, body) of a request, errors included."""
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=20) as reply:
-            return reply.status, reply.headers, reply.read()
-    except urllib.error.HTTPError as ex:
-        return ex.code, ex.headers, ex.read()
 
 
 def post(web, name, body, content_type="application/json", origin=None):
@@ -52,44 +43,19 @@ def post(web, name, body, content_type="application/json", origin=None):
     return http(f"{web.url}chart/{name}/set", data, headers, "POST")
 
 
+# The pages of the shared chart IOC (put back after each test): tests that stop or restart a
+# chart IOC are in test_web_restart.py.
 @pytest.fixture
-def chart(chart_ioc, prefix):
+def prefix(shared_prefix):
+    return shared_prefix
+
+
+@pytest.fixture
+def chart(chart_view, prefix):
     c = f"{prefix}chart:"
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     wait_until(lambda: (caget_fresh(c + "UniqueId_RBV") or 0) >= 1, PATIENCE, "the first frame")
     return c
-
-
-def start_web(tmp_path, prefix, *extra):
-    return WebProcess(["--prefix", prefix, "--charts", "chart,absent", *extra],
-                      tmp_path / "web").start()
-
-
-@pytest.fixture
-def web(chart, tmp_path, prefix):
-    proc = start_web(tmp_path, prefix)
-    yield proc
-    assert proc.stop() == 0, proc.log()
-
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    quit_chromium(driver)
-
-
-def page_value(driver, script):
-    return driver.execute_script("return " + script)
-
-
-def frames(driver) -> int:
-    return int(page_value(driver, "document.body.dataset.frames") or 0)
-
-
-def open_chart(driver, web, name="chart"):
-    driver.get(f"{web.url}chart/{name}")
-    wait_until(lambda: frames(driver) >= 1, PAGE_TIMEOUT, "the page's first frame")
 
 
 def test_the_page_paints_the_chart_ioc_frame_and_the_snapshot_is_that_frame(
@@ -153,27 +119,6 @@ def test_csv_is_what_the_chart_plots(chart, web, prefix):
     assert times == sorted(times) and len(rbv) >= 3
     assert float(rbv[-1]["value"]) == pytest.approx(1.5, abs=1e-6)
     assert all(r["severity"] in ("0", "1", "2", "3") for r in rows)
-
-
-def test_a_chart_ioc_restart_shows_disconnected_then_live(chart_ioc, chart, web, browser):
-    open_chart(browser, web)
-    wait_until(lambda: page_value(browser, "document.body.dataset.ioc") == "connected",
-               PAGE_TIMEOUT, "connected")
-    chart_ioc.stop()
-    wait_until(lambda: page_value(browser, "document.body.dataset.ioc") == "disconnected",
-               PAGE_TIMEOUT, "the page to show the chart IOC disconnected")
-    assert page_value(browser, "document.getElementById('overlay').hidden") is False
-    assert "DISCONNECTED" in page_value(browser, "document.getElementById('overlay')"
-                                                 ".textContent")
-    assert http(f"{web.url}chart/chart.png")[0] == 503
-    assert http(f"{web.url}chart/chart.csv")[0] == 503
-    before = frames(browser)
-    chart_ioc.start()
-    wait_until(lambda: page_value(browser, "document.body.dataset.ioc") == "connected",
-               PAGE_TIMEOUT, "the page to show the chart IOC again")
-    wait_until(lambda: frames(browser) >= before + 3, PAGE_TIMEOUT, "live frames again")
-    assert page_value(browser, "document.getElementById('overlay').hidden") is True
-    assert http(f"{web.url}chart/chart.png")[0] == 200
 
 
 def test_a_chart_without_ioc_and_an_unknown_chart(chart, web, browser):
@@ -303,22 +248,3 @@ def test_a_viewer_that_does_not_acknowledge_gets_no_more_frames(chart, web):
             for reader in readers:
                 reader.cancel()
     asyncio.run(run())
-
-
-def test_bad_command_lines_are_usage_errors_and_a_busy_port_an_error(prefix):
-    """The real command (every bad value: tests/test_web_units.py)."""
-    for args, text in ((["--port", "0"], "outside 1..65535"),
-                       (["--bind", "example.org"], "not an IP address")):
-        run = subprocess.run([sys.executable, "-m", "iocs.web", *args], capture_output=True,
-                             text=True, timeout=60)
-        assert run.returncode == 2 and "usage: pvchart-web" in run.stderr, (args, run.stderr)
-        assert text in run.stderr, (args, run.stderr)
-    with socket.socket() as busy:
-        busy.bind((LOOPBACK, 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        run = subprocess.run([sys.executable, "-m", "iocs.web", "--prefix", prefix, "--bind",
-                              LOOPBACK, "--port", str(port)], capture_output=True, text=True,
-                             timeout=60)
-    assert run.returncode == 1 and f"cannot serve on {LOOPBACK}:{port}" in run.stderr, \
-        run.stderr

@@ -26,7 +26,11 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--force-color-profile=srgb")
 
-__all__ = ["chromium", "WebProcess", "canvas_pixels", "CHROMIUM", "CHROMEDRIVER"]
+__all__ = ["chromium", "WebProcess", "canvas_pixels", "CHROMIUM", "CHROMEDRIVER", "PAGE_TIMEOUT",
+           "http", "page_value", "frames", "open_chart", "start_web"]
+
+#: Longest a test waits for a page to show something.
+PAGE_TIMEOUT = 30
 
 
 def chromium(width: int = 1280, height: int = 1000):
@@ -137,3 +141,32 @@ class WebProcess:
         except subprocess.TimeoutExpired:
             os.kill(self.proc.pid, signal.SIGKILL)
             return self.proc.wait(timeout)
+
+
+def http(url, data=None, headers=None, method=None):
+    """(status, headers, body) of a request, errors included."""
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as reply:
+            return reply.status, reply.headers, reply.read()
+    except urllib.error.HTTPError as ex:
+        return ex.code, ex.headers, ex.read()
+
+
+def page_value(driver, script):
+    return driver.execute_script("return " + script)
+
+
+def frames(driver) -> int:
+    return int(page_value(driver, "document.body.dataset.frames") or 0)
+
+
+def open_chart(driver, web, name="chart"):
+    driver.get(f"{web.url}chart/{name}")
+    wait_until(lambda: frames(driver) >= 1, PAGE_TIMEOUT, "the page's first frame")
+
+
+def start_web(tmp_path: Path, prefix: str, *extra: str) -> WebProcess:
+    """pvchart-web serving ``<prefix>chart:`` and a chart without IOC, ``absent``."""
+    return WebProcess(["--prefix", prefix, "--charts", "chart,absent", *extra],
+                      tmp_path / "web").start()
