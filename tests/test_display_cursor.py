@@ -82,7 +82,8 @@ def test_a_click_off_the_time_axis_writes_nothing(qtbot, chart, prefix, where):
     assert updates == [0.0]
 
 
-def test_on_the_real_chart_ioc(qtbot, chart_ioc, prefix):
+def test_on_the_real_chart_ioc(qtbot, chart_view):
+    prefix = chart_view.prefix
     c = f"{prefix}chart:"
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     display = open_display(qtbot, {"P": prefix})

@@ -25,7 +25,8 @@ from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
 pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
-def test_named_positions_say_where_the_motor_is(qtbot, chart_ioc, prefix):
+def test_named_positions_say_where_the_motor_is(qtbot, chart_view):
+    prefix = chart_view.prefix
     display = open_display(qtbot, {"P": prefix})
     summary = child(display, PositionSummary, "positionSummary")
     qtbot.waitUntil(lambda: summary.text() == "at Retract", timeout=CHANGE_MS)   # at 0
@@ -38,7 +39,8 @@ def test_named_positions_say_where_the_motor_is(qtbot, chart_ioc, prefix):
     qtbot.waitUntil(lambda: summary.text() == "at Insert", timeout=CHANGE_MS)
 
 
-def test_named_positions_box_takes_no_more_room_than_it_needs(qtbot, chart_ioc, prefix):
+def test_named_positions_box_takes_no_more_room_than_it_needs(qtbot, chart_view):
+    prefix = chart_view.prefix
     display = open_display(qtbot, {"P": prefix})
     summary = child(display, PositionSummary, "positionSummary")
     qtbot.waitUntil(lambda: summary.text() == "at Retract", timeout=CHANGE_MS)
@@ -83,9 +85,10 @@ WATCHED = ["chart:window", "chart:live", "chart:end", "chart:endText", "chart:cu
            "motor.TWR", "SERVER.choices", "SERVER.jog"]
 
 
-def test_a_capture_without_a_screen_writes_no_pv(qtbot, chart_ioc, prefix, tmp_path):
+def test_a_capture_without_a_screen_writes_no_pv(qtbot, chart_view, tmp_path):
     """Every PV the display could write is watched from before the capture until a write
     after it is seen."""
+    prefix = chart_view.prefix
     c = f"{prefix}chart:"
     wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
     end = time.time() - 5
