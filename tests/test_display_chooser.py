@@ -10,7 +10,7 @@ from iocs.ops.display import display_file, main
 from pydm_widgets.chartimage import ChartImage
 from pydm_widgets.chooser import ChartChooser
 from tests.support.display import CONNECT_MS, child, open_display, widgets_collected
-from tests.support.harness import caget_fresh, wait_until
+from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
 pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
@@ -18,14 +18,19 @@ VACUUM_WIDTH = 320        # the vacuum chart renders narrower: its frames are to
 
 
 @pytest.fixture
-def two_charts(chart_ioc, start_ioc, prefix):
-    """The test's chart IOC (``chart``, 640 px wide) and a second one named ``vacuum``."""
+def prefix(shared_prefix):
+    return shared_prefix
+
+
+@pytest.fixture
+def two_charts(chart_view, start_ioc, prefix):
+    """The shared chart IOC (``chart``, 640 px wide) and a second one named ``vacuum``."""
     vacuum = start_ioc("aux", "iocs.chart", "--prefix", prefix, "--name", "vacuum",
                        "--width", str(VACUUM_WIDTH), "--sources", f"{prefix}motor.RBV",
                        ready_pv=f"{prefix}vacuum:UniqueId_RBV")
     for name in ("chart", "vacuum"):
         wait_until(lambda name=name: "connected" in str(caget_fresh(f"{prefix}{name}:status")),
-                   15, f"{name} sources")
+                   PATIENCE, f"{name} sources")
     return vacuum
 
 
