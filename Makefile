@@ -34,17 +34,18 @@ system-deps:
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
-# Every tier (tests/conftest.py: unit, qt, ioc, procserv, netns, browser, install) on two
-# pytest-xdist workers: each worker has its own ports, prefixes and shared IOCs, so they run
+# Every tier (tests/conftest.py: unit, qt, ioc, procserv, netns, browser, install) on three
+# pytest-xdist workers (most tests wait on IOCs more than they compute, so three beat two on
+# two cores): each worker has its own ports, prefixes and shared IOCs, so they run
 # side by side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
 # loadgroup keeps a group (the network namespaces of the site tests) on one worker.
 test: deps docs lint
-	$(PY) -m pytest -n 2 --dist loadgroup tests
+	$(PY) -m pytest -n 3 --dist loadgroup tests
 
 # The quick loop: the unit tier (pure: no processes, no sockets beyond an in-process server),
 # Hypothesis at its "unit" profile (fewer examples).
 unit: deps
-	PVCHART_HYPOTHESIS_PROFILE=unit $(PY) -m pytest -q -m unit tests
+	PVCHART_HYPOTHESIS_PROFILE=unit $(PY) -m pytest -q -n 2 -m unit tests
 
 lint: deps
 	$(VENV)/bin/ruff check iocs pydm_widgets tests benchmarks docs

@@ -267,9 +267,14 @@ class SharedChart:
             caput(f"{m}.VAL", 0.0)
             caput(f"{m}.VELO", self._saved[f"{m}.VELO"])
         caput(f"{self.pool.prefix}chart:clear", 1)
+
+        def put_back() -> bool:           # again for what a late monitor update shows changed
+            left = self._differences()
+            for name in left:
+                caput(name, self._saved[name])
+            return not left
         try:
-            wait_until(lambda: not self._differences(), PATIENCE,
-                       "the shared chart's settings put back")
+            wait_until(put_back, PATIENCE, "the shared chart's settings put back", interval=0.5)
         except TimeoutError:
             left = {name: (*values, caget_fresh(name, as_string=self._monitors[name][1]))
                     for name, values in self._differences().items()}
