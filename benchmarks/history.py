@@ -129,16 +129,26 @@ def fetching(ours: ChartWatch, plain: ChartWatch, appliance: TimedAppliance,
 def render_interleaved(watch: ChartWatch, chart: str, end: float, rounds: int,
                        seconds: float) -> Dict[str, Dict[str, Any]]:
     """``render_ms`` of the held week ending at ``end`` and of the live 60 s view, in turn
-    for ``seconds`` each (the first second after a switch left out), ``rounds`` times."""
+    for ``seconds`` each (the first second after a switch left out), ``rounds`` times.
+
+    A held range is rendered again only when something it shows changes, so in both views
+    the cursor sweeps across the range at the chart's rate (an operator reading values): the
+    held week then renders as often as the live view, and both draw a cursor."""
     spans: Dict[str, List[Tuple[float, float]]] = {"held_week": [], "live": []}
     for _ in range(rounds):
         for state, puts in (("held_week", (("end", end), ("window", WEEK))),
                             ("live", (("window", 60.0), ("live", "On")))):
             for name, value in puts:        # no fetch: the week is held, 60 s are our own
                 caput(chart + name, value)
+            window = WEEK if state == "held_week" else 60.0
             start = time.time()
-            time.sleep(seconds)             # the measured span itself
+            while (now := time.time()) < start + seconds:      # the measured span itself
+                right = end if state == "held_week" else now
+                part = ((now - start) % 10.0) / 10.0           # a sweep every 10 s
+                caput(chart + "cursor", right - window * (0.9 - 0.8 * part))
+                time.sleep(0.1)                                # the chart's 10 Hz
             spans[state].append((start + 1.0, start + seconds))
+    caput(chart + "cursor", 0.0)
     out = {state: watch.render_ms(s) for state, s in spans.items()}
     for state, r in out.items():
         print(f"  render_ms, {state}: median {r['median_ms']:.1f} ms over {r['frames']} frames "
