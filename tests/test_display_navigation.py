@@ -12,14 +12,14 @@ from pydm_widgets.timeedit import TimeEdit
 from tests.support.display import (
     CHANGE_MS,
     child,
-    open_display,
+    display_on,
     press,
     type_and_enter,
     wait_pv,
     watching,
     widgets_collected,
 )
-from tests.support.harness import PATIENCE, caget_fresh, wait_until
+from tests.support.harness import caget_fresh
 
 pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
@@ -27,23 +27,15 @@ SPANS = [("span1min", 60.0), ("span10min", 600.0), ("span1h", 3600.0), ("span1da
          ("span1week", 604800.0)]
 
 
-# The display on the shared chart IOC (put back after each test), not IOCs of each test's own.
 @pytest.fixture
 def prefix(shared_prefix):
     return shared_prefix
 
 
 @pytest.fixture
-def chart_ioc(chart_view):
-    return chart_view.ioc
-
-
-@pytest.fixture
-def chart(qtbot, chart_ioc, prefix):
-    """The chart display on the test's IOCs, and the chart's PV prefix."""
-    c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
-    return open_display(qtbot, {"P": prefix}), c
+def chart(qtbot, chart_view):
+    """The chart display on the shared chart IOC, and the chart's PV prefix."""
+    return display_on(qtbot, chart_view)
 
 
 def pressed(qtbot, display, name):

@@ -9,32 +9,25 @@ from iocs.ops.display import display_file
 from tests.support.display import (
     child,
     choose,
-    open_display,
+    display_on,
     type_and_enter,
     wait_pv,
     widgets_collected,
 )
-from tests.support.harness import PATIENCE, caget_fresh, wait_until
+from tests.support.harness import caget_fresh
 
 pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
-# The display on the shared chart IOC (put back after each test), not IOCs of each test's own.
 @pytest.fixture
 def prefix(shared_prefix):
     return shared_prefix
 
 
 @pytest.fixture
-def chart_ioc(chart_view):
-    return chart_view.ioc
-
-
-@pytest.fixture
-def settings(qtbot, chart_ioc, prefix):
-    c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
-    return open_display(qtbot, {"P": prefix}, name="chart_settings.ui"), c
+def settings(qtbot, chart_view):
+    """The chart settings screen on the shared chart IOC, and the chart's PV prefix."""
+    return display_on(qtbot, chart_view, "chart_settings.ui")
 
 
 def trace_widget(display, cls, field, n):

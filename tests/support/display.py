@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
 from qtpy.QtCore import QEvent, Qt
@@ -18,8 +18,30 @@ CONNECT_MS = 20000
 CHANGE_MS = 15000
 
 
+def _pyepics_setups_done(timeout: float = 30.0) -> None:
+    """Wait until PyDM's pyepics plugin has finished hooking up the channels it was given.
+
+    The plugin connects a new channel's signals in its thread pool; a widget deleted while
+    that runs crashes the process (a segfault in ``add_listener``). With every worker of the
+    pool held at a barrier, every task queued before has finished.
+    """
+    import threading
+
+    from pydm.data_plugins.epics_plugins.pyepics_plugin_component import PyEPICSPlugin
+    pool = PyEPICSPlugin.thread_pool
+    if pool is None:
+        return
+    workers = pool._max_workers                 # (no public view of the pool's size)
+    barrier = threading.Barrier(workers + 1, timeout=timeout)
+    for _ in range(workers):
+        pool.submit(barrier.wait)
+    barrier.wait()
+
+
 def _collect_widgets() -> None:
-    """Delete the widgets let go of, now: deferred deletions and Python's garbage."""
+    """Delete the widgets let go of, now: deferred deletions and Python's garbage, once
+    PyDM's plugin threads have stopped touching them."""
+    _pyepics_setups_done()
     for _ in range(2):
         gc.collect()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -150,3 +172,13 @@ def watching(names: Sequence[str], timeout: float = 15.0) -> Iterator[Dict[str, 
         for sub in subscriptions:
             sub.clear()
         context.disconnect()
+
+
+def display_on(qtbot, view, name: str = "chart.ui") -> Tuple[QWidget, str]:
+    """Display ``name`` on a chart (a :class:`~tests.support.shared.ChartView`) whose
+    sources are connected, and the chart's PV prefix."""
+    from tests.support.harness import PATIENCE, wait_until
+    c = view.chart
+    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE,
+               "sources")
+    return open_display(qtbot, {"P": view.prefix}, name=name), c
