@@ -38,9 +38,10 @@ system-deps:
 # pytest-xdist workers (most tests wait on IOCs more than they compute, so three beat two on
 # two cores): each worker has its own ports, prefixes and shared IOCs, so they run
 # side by side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
-# loadgroup keeps a group (the network namespaces of the site tests) on one worker.
+# loadgroup keeps a group (the network namespaces of the site tests) on one worker; a worker
+# that crashes is not replaced (a replaced worker left xdist waiting for its tests forever).
 test: deps docs lint
-	$(PY) -m pytest -n 3 --dist loadgroup tests
+	$(PY) -m pytest -n 3 --dist loadgroup --max-worker-restart=0 tests
 
 # The quick loop: the unit tier (pure: no processes, no sockets beyond an in-process server),
 # Hypothesis at its "unit" profile (fewer examples).
