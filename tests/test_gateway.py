@@ -86,7 +86,7 @@ def test_the_console_reaches_nothing_on_subnet_a_directly(site):
 
 
 FRAMES = """
-    import json, sys, threading
+    import json, sys, threading, time
     from p4p.client.thread import Context
     frames, done = [], threading.Event()
     def on_frame(v):
@@ -98,7 +98,12 @@ FRAMES = """
     with Context("pva", nt=False) as ctxt:
         sub = ctxt.monitor(sys.argv[1], on_frame, notify_disconnect=False)
         done.wait(60)
-        cache = list(ctxt.get(sys.argv[2], timeout=30).value)   # while the monitor holds it
+        deadline = time.monotonic() + 60          # the gateway refreshes its status PVs
+        while True:                               # now and then; the monitor holds the PV
+            cache = list(ctxt.get(sys.argv[2], timeout=30).value)
+            if sys.argv[1] in cache or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         sub.close()
     print(json.dumps({"frames": frames, "cache": cache}))
 """
