@@ -25,8 +25,8 @@ from tests.support.harness import PATIENCE, ca_write, caget_fresh, wait_until
 pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
 
 
-def test_named_positions_say_where_the_motor_is(qtbot, chart_view):
-    prefix = chart_view.prefix
+def test_named_positions_say_where_the_motor_is(qtbot, chart_ioc, prefix):
+    """On IOCs of its own: every field of the motor (limits, resolution) as started."""
     display = open_display(qtbot, {"P": prefix})
     summary = child(display, PositionSummary, "positionSummary")
     qtbot.waitUntil(lambda: summary.text() == "at Retract", timeout=CHANGE_MS)   # at 0

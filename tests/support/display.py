@@ -84,7 +84,9 @@ def open_display(qtbot, macros: Optional[Dict[str, str]] = None, name: str = "ch
     if show:
         display.show()
     qtbot.waitUntil(lambda: channel_addresses(display) and
-                    not any("${" in a for a in channel_addresses(display)), timeout=5000)
+                    not any("${" in a for a in channel_addresses(display)),
+                    timeout=CONNECT_MS)
+    _pyepics_setups_done()          # its channels hooked up before anything can close them
     return display
 
 
