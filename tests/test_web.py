@@ -24,8 +24,8 @@ from tests.support.browser import (
     page_value,
     start_web,
 )
+from tests.support.chart import chart_ready, pva_context
 from tests.support.chart import decode_ntnd as decode
-from tests.support.chart import pva_context
 from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
 pytestmark = pytest.mark.browser
@@ -52,10 +52,7 @@ def prefix(shared_prefix):
 
 @pytest.fixture
 def chart(chart_view, prefix):
-    c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE, "sources")
-    wait_until(lambda: (caget_fresh(c + "UniqueId_RBV") or 0) >= 1, PATIENCE, "the first frame")
-    return c
+    return chart_ready(f"{prefix}chart:")
 
 
 def test_the_page_paints_the_chart_ioc_frame_and_the_snapshot_is_that_frame(

@@ -10,7 +10,8 @@ import pytest
 
 from iocs.common.caenv import LOOPBACK
 from tests.support.browser import PAGE_TIMEOUT, frames, http, open_chart, page_value
-from tests.support.harness import PATIENCE, caget_fresh, wait_until
+from tests.support.chart import chart_ready
+from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def chart(chart_ioc, prefix):
     """The test's own chart IOC, rendering with its sources connected."""
-    c = f"{prefix}chart:"
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE,
-               "sources")
-    wait_until(lambda: (caget_fresh(c + "UniqueId_RBV") or 0) >= 1, PATIENCE, "the first frame")
-    return c
+    return chart_ready(f"{prefix}chart:")
 
 
 def test_a_chart_ioc_restart_shows_disconnected_then_live(chart_ioc, chart, web, browser):

@@ -8,8 +8,8 @@ import numpy as np
 from iocs.chart.render import DISCONNECTED_COLOR
 from tests.support.harness import caget_fresh, wait_until
 
-__all__ = ["frame", "fresh_frame", "red_pixels", "colour_rows", "pva_context", "decode_ntnd",
-           "RED", "GREEN"]
+__all__ = ["chart_ready", "frame", "fresh_frame", "red_pixels", "colour_rows", "pva_context",
+           "decode_ntnd", "RED", "GREEN"]
 
 #: The trace colours tests give T1 and T2, far from the palette and each other.
 RED, GREEN = (255, 0, 0), (0, 200, 0)
@@ -71,3 +71,14 @@ def decode_ntnd(value) -> np.ndarray:
                              dtype=np.uint8)
     dims = [d.size for d in value.dimension]
     return np.asarray(data).reshape(list(reversed(dims)))
+
+
+def chart_ready(chart: str, sources: int = 2) -> str:
+    """Wait until the chart IOC at ``chart`` (``<prefix>chart:``) has its ``sources``
+    connected and has published a frame; returns ``chart``."""
+    from tests.support.harness import PATIENCE
+    wait_until(lambda: caget_fresh(chart + "status") ==
+               f"{sources} of {sources} sources connected", PATIENCE, "sources")
+    wait_until(lambda: (caget_fresh(chart + "UniqueId_RBV") or 0) >= 1, PATIENCE,
+               "the first frame")
+    return chart
