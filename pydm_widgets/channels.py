@@ -19,6 +19,7 @@ from pydm.widgets.channel import PyDMChannel
 from qtpy import sip
 from qtpy.QtCore import QObject, Signal
 
+from .receiver import ChannelReceiver
 from .source import address
 
 __all__ = ["PrefixChannels"]
@@ -57,13 +58,13 @@ class PrefixChannels(QObject):
         self.units: Dict[str, str] = {}
         self.enum_strings: Dict[str, tuple] = {}
         self._writers = {key: _Writer(self) for key in writable}
-        self._channels: List[PyDMChannel] = []
+        self._receivers: List[ChannelReceiver] = []
         self._generation = 0
 
     def set_prefix(self, prefix: str) -> None:
         """Watch the PVs under ``prefix`` (``ca://`` unless a protocol is given; empty: none)."""
         prefix = str(prefix or "").strip()
-        if prefix == self.prefix and self._channels:
+        if prefix == self.prefix and self._receivers:
             return
         self.disconnect_all()
         self.prefix = prefix
@@ -72,30 +73,29 @@ class PrefixChannels(QObject):
         gen = self._generation
         for key in self.suffixes:
             writer = self._writers.get(key)
-            channel = PyDMChannel(
-                address=address(prefix + key),
-                connection_slot=functools.partial(self._store, gen, self.connected, key),
-                value_slot=functools.partial(self._store, gen, self.values, key),
-                prec_slot=functools.partial(self._store, gen, self.precision, key),
-                unit_slot=functools.partial(self._store, gen, self.units, key),
-                enum_strings_slot=functools.partial(self._store, gen, self.enum_strings, key),
-                value_signal=writer.send if writer is not None else None)
-            channel.connect()
-            self._channels.append(channel)
+            receiver = ChannelReceiver(
+                self, connection=functools.partial(self._store, gen, self.connected, key),
+                value=functools.partial(self._store, gen, self.values, key),
+                precision=functools.partial(self._store, gen, self.precision, key),
+                unit=functools.partial(self._store, gen, self.units, key),
+                enum_strings=functools.partial(self._store, gen, self.enum_strings, key))
+            self._receivers.append(receiver)
+            receiver.connect(address(prefix + key),
+                             value_signal=writer.send if writer is not None else None)
 
     def disconnect_all(self) -> None:
         """Close every channel and forget every value."""
         self._generation += 1
-        for channel in self._channels:
-            channel.disconnect()
-        self._channels = []
+        for receiver in self._receivers:
+            receiver.close()
+        self._receivers = []
         for table in (self.values, self.connected, self.precision, self.units,
                       self.enum_strings):
             table.clear()
 
     def channels(self) -> List[PyDMChannel]:
         """The channels open now (for PyDM's connection tools)."""
-        return list(self._channels)
+        return [r.channel for r in self._receivers if r.channel is not None]
 
     def value(self, key: str, default: Any = None) -> Any:
         """The last value of ``key``, or ``default`` while it is unknown or disconnected."""

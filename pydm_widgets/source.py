@@ -23,6 +23,8 @@ from qtpy.QtCore import QObject, Signal
 
 from iocs.common.names import AD_COLOR_MODES, AD_IMAGE_PVS
 
+from .receiver import ChannelReceiver
+
 __all__ = ["ImageSource", "AD_SUFFIXES", "AD_MODE_NAMES", "address"]
 
 #: Names of the areaDetector PVs an ``imagePrefix`` fills in.
@@ -55,6 +57,7 @@ class ImageSource(QObject):
         self.mode_strings = AD_MODE_NAMES
         self.image_channel: Optional[PyDMChannel] = None
         self.aux: Dict[str, PyDMChannel] = {}
+        self._receivers: Dict[str, ChannelReceiver] = {}
         self.generation = 0
         self._last_refetch = 0.0
 
@@ -83,8 +86,9 @@ class ImageSource(QObject):
         return [c for c in [self.image_channel, *self.aux.values()] if c is not None]
 
     def disconnect_all(self) -> None:
-        for ch in self.channels():
-            ch.disconnect()
+        for receiver in self._receivers.values():
+            receiver.close()
+        self._receivers.clear()
         self.aux.clear()
         self.image_channel = None
 
@@ -105,25 +109,29 @@ class ImageSource(QObject):
         address = self.addresses()["image"]
         if self.image_channel is None or not address:
             return
-        self.image_channel.disconnect()
         self._connect_image(address, self.generation)
 
+    def _receiver(self, key: str, **calls: Any) -> ChannelReceiver:
+        """A receiver for the channel of ``key``, replacing (closing) the one it had."""
+        old = self._receivers.pop(key, None)
+        if old is not None:
+            old.close()
+        self._receivers[key] = ChannelReceiver(self, **calls)
+        return self._receivers[key]
+
     def _connect_image(self, address: str, gen: int) -> None:
-        self.image_channel = PyDMChannel(
-            address=address, connection_slot=functools.partial(self._conn, gen),
-            value_slot=functools.partial(self._image, gen),
-            severity_slot=functools.partial(self._severity, gen))
-        self.image_channel.connect()
+        receiver = self._receiver("image", connection=functools.partial(self._conn, gen),
+                                  value=functools.partial(self._image, gen),
+                                  severity=functools.partial(self._severity, gen))
+        self.image_channel = receiver.connect(address)
 
     def _connect_aux(self, gen: int, eff: Dict[str, str]) -> None:
         for key in ("width", "height", "mode", "size0", "size1", "size2"):
             if eff[key]:
-                ch = PyDMChannel(address=eff[key],
-                                 value_slot=functools.partial(self._value, gen, key),
-                                 enum_strings_slot=(functools.partial(self._enums, gen)
-                                                    if key == "mode" else None))
-                ch.connect()
-                self.aux[key] = ch
+                receiver = self._receiver(
+                    key, value=functools.partial(self._value, gen, key),
+                    enum_strings=functools.partial(self._enums, gen) if key == "mode" else None)
+                self.aux[key] = receiver.connect(eff[key])
 
     def refetch_sizes(self) -> bool:
         """Read the size and mode PVs afresh (their last update may have been lost).

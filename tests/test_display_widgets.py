@@ -57,3 +57,73 @@ def test_chart_image_without_its_axis_pvs_sets_no_cursor(qtbot):
     assert not chart.clear_cursor()                             # not connected: nothing sent
     texts = [a.text() for a in chart.widget_ctx_menu().actions()]
     assert texts[:2] == ["Save image...", "Copy image"] and "Clear cursor" in texts
+
+
+
+SLOTS = ("connection_slot", "value_slot", "severity_slot", "prec_slot", "unit_slot",
+         "enum_strings_slot")
+
+
+def test_every_channel_delivers_to_declared_qt_slots(qtbot):
+    """PyDM's pyepics plugin connects a channel's slots in its thread pool, several at once;
+    a plain Python callable there makes PyQt create a proxy in that thread, and the process
+    crashed now and then (a segfault in ``add_listener``). Every slot of every channel of
+    pvchart's widgets is one declared on a QObject."""
+    from pydm_widgets.pvimage import PVImage
+    widgets = []
+    for cls, prop in ((TraceReadouts, "chartPrefix"), (ChartImage, "chartPrefix"),
+                      (PVImage, "imagePrefix")):
+        widget = cls()
+        qtbot.addWidget(widget)
+        setattr(widget, prop, f"NOSUCH:{cls.__name__}:")
+        widgets.append(widget)
+    channels = [c for w in widgets for c in w.channels()]
+    assert len(channels) > 10
+    for channel in channels:
+        for name in SLOTS:
+            slot = getattr(channel, name)
+            if slot is None:
+                continue
+            owner = slot.__self__
+            meta = owner.metaObject()
+            declared = {bytes(meta.method(i).name()).decode()
+                        for i in range(meta.methodOffset(), meta.methodCount())}
+            assert slot.__name__ in declared, (channel.address, name, slot)
+
+
+def test_a_receiver_is_owned_by_its_widget_only_once_hooked_up(qtbot):
+    """Until the plugin has hooked a receiver up (its first connection event) it is nobody's
+    child: closing it, or deleting its owner, leaves it alive until then; hooked up, it is
+    deleted at once, or becomes its owner's child; closed, it passes nothing on."""
+    from qtpy import sip
+    from qtpy.QtCore import QEvent, QObject
+    from qtpy.QtWidgets import QApplication
+
+    from pydm_widgets.receiver import ChannelReceiver
+
+    def deletions_done():
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    got = []
+    owner = QObject()
+    early = ChannelReceiver(owner, connection=got.append, value=got.append)
+    early.close()
+    deletions_done()
+    assert not sip.isdeleted(early) and early.parent() is None
+    early.on_value(1.0)
+    early.on_connection(True)                              # hooked up: deleted now
+    deletions_done()
+    assert sip.isdeleted(early) and got == []
+
+    kept = ChannelReceiver(owner, connection=got.append, value=got.append)
+    kept.on_connection(False)
+    kept.on_value(2.0)
+    assert kept.hooked_up and kept.parent() is owner and got == [False, 2.0]
+
+    orphan = ChannelReceiver(owner, connection=got.append)
+    owner.deleteLater()
+    deletions_done()
+    assert sip.isdeleted(owner) and sip.isdeleted(kept) and not sip.isdeleted(orphan)
+    orphan.on_connection(True)                             # its owner gone: deleted, silent
+    deletions_done()
+    assert sip.isdeleted(orphan) and got == [False, 2.0]

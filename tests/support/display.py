@@ -21,9 +21,10 @@ CHANGE_MS = 60000
 def _pyepics_setups_done(timeout: float = 30.0) -> None:
     """Wait until PyDM's pyepics plugin has finished hooking up the channels it was given.
 
-    The plugin connects a new channel's signals in its thread pool; a widget deleted while
-    that runs crashes the process (a segfault in ``add_listener``). With every worker of the
-    pool held at a barrier, every task queued before has finished.
+    The plugin connects a new channel's signals in its thread pool; PyDM's own widgets
+    deleted while that runs crash the process (pvchart's are safe: see
+    :mod:`pydm_widgets.receiver`). With every worker of the pool held at a barrier, every
+    task queued before has finished.
     """
     import threading
 
@@ -54,9 +55,7 @@ def widgets_collected(qtbot):
     point. Left to Python's garbage collector, a PyDM widget may be deleted while PyDM's data
     plugin holds its lock to add a connection; its ``destroyed`` handler then waits on that
     lock to remove its own, and the test hangs (the lock is not re-entrant; cf. PyDM pull
-    request 1282 for the same lock and the rules engine). Set up after ``qtbot``, so its
-    teardown (the plugin's pending channel set-ups finished first) runs before qtbot closes
-    the test's widgets. Import it into a test module."""
+    request 1282 for the same lock and the rules engine). Import it into a test module."""
     _collect_widgets()
     yield
     _pyepics_setups_done()
