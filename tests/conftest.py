@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import os
 
-from iocs.common.caenv import IocPorts, client_env, free_port
+from iocs.common.caenv import PORT_RANGE_ENV, IocPorts, client_env, free_port
+
+# Each xdist worker takes its loopback ports from a block of its own, below the kernel's
+# ephemeral range: no other worker, and no client socket, can be given a port one of its IOCs
+# is to serve on (an IOC restarted on a port a client had taken meanwhile is never found).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 8
+os.environ[PORT_RANGE_ENV] = f"{20000 + 1500 * _WORKER}-{20000 + 1500 * _WORKER + 1499}"
 
 # Before anything loads libca: CA and PVA ports per IOC role, all on loopback. The "shared_"
 # roles serve the IOCs a worker's tests share (tests/support/shared.py).

@@ -12,18 +12,22 @@ its own port. Site mode only adds ``EPICS_CA_MAX_ARRAY_BYTES`` when it is unset.
 **Local mode** (``make demo``, the tests) keeps everything on 127.0.0.1: each IOC gets its
 own CA port and PVA ports (a unicast search reaches one server per port), clients list them
 all, beacons go to a loopback repeater. Nothing here ever names an address outside
-127.0.0.0/8, so a demo never announces PVs on a beamline network.
+127.0.0.0/8, so a demo never announces PVs on a beamline network. Local-mode ports come from
+``PVCHART_PORT_RANGE`` (``LOW-HIGH``), by default the ports just below the kernel's ephemeral
+range: a port from that range may be handed to some client's socket while its IOC is
+restarting, and the IOC's searches would then go to that client.
 """
 from __future__ import annotations
 
 import os
+import random
 import socket
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, MutableMapping, Optional, Sequence
+from typing import Dict, Iterable, Mapping, MutableMapping, Optional, Sequence, Set, Tuple
 
 from .names import ARCHIVER_ENV, DEFAULT_MAX_ARRAY_BYTES
 
-__all__ = ["LOOPBACK", "IocPorts", "free_port", "client_env",
+__all__ = ["LOOPBACK", "IocPorts", "free_port", "port_range", "PORT_RANGE_ENV", "client_env",
            "server_env", "site_env", "ensure_max_array_bytes", "CLIENT_KEYS"]
 
 LOOPBACK = "127.0.0.1"
@@ -33,19 +37,55 @@ CLIENT_KEYS = ("EPICS_CA_ADDR_LIST", "EPICS_CA_AUTO_ADDR_LIST", "EPICS_CA_SERVER
                "EPICS_PVA_AUTO_ADDR_LIST")
 
 
+PORT_RANGE_ENV = "PVCHART_PORT_RANGE"
+EPHEMERAL_RANGE_FILE = "/proc/sys/net/ipv4/ip_local_port_range"
+_handed_out: Set[int] = set()
+
+
+def port_range(environ: Optional[Mapping[str, str]] = None) -> Tuple[int, int]:
+    """The ports local mode takes from: ``PVCHART_PORT_RANGE`` (``LOW-HIGH``, inclusive), or
+    the ports from 20000 up to the kernel's ephemeral range (above it if that starts lower).
+
+    Raises ValueError for a range that is not ``LOW-HIGH`` with 1024 <= LOW <= HIGH <= 65535.
+    """
+    text = (os.environ if environ is None else environ).get(PORT_RANGE_ENV, "").strip()
+    if text:
+        try:
+            low, high = (int(part) for part in text.split("-"))
+        except ValueError:
+            low = high = -1
+        if not 1024 <= low <= high <= 65535:
+            raise ValueError(f"{PORT_RANGE_ENV}={text!r}: expected LOW-HIGH, "
+                             "1024 <= LOW <= HIGH <= 65535")
+        return low, high
+    try:
+        with open(EPHEMERAL_RANGE_FILE) as f:
+            first, last = (int(v) for v in f.read().split())
+    except (OSError, ValueError):
+        first, last = 32768, 60999
+    return (20000, first - 1) if first > 21000 else (last + 1, 65535)
+
+
 def free_port() -> int:
-    """A port that is free for both TCP and UDP on 127.0.0.1 right now."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind((LOOPBACK, 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind((LOOPBACK, port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port pair found on 127.0.0.1")
+    """A port of :func:`port_range` free for both TCP and UDP on 127.0.0.1 right now, and not
+    handed out before by this process."""
+    low, high = port_range()
+    pick = random.SystemRandom()
+    for _ in range(500):
+        port = pick.randint(low, high)
+        if port in _handed_out:
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                tcp.bind((LOOPBACK, port))
+                udp.bind((LOOPBACK, port))
+        except OSError:
+            continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port pair found on {LOOPBACK} in {low}-{high} "
+                       f"(set {PORT_RANGE_ENV})")
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,10 @@ class Launcher:
                             self.repeater_port)
                 continue
             if self.local and instance.kind == "chart" and name not in self.ports:
-                self.ports[name] = IocPorts.allocate()
+                try:
+                    self.ports[name] = IocPorts.allocate()
+                except (ValueError, RuntimeError) as ex:
+                    raise LauncherError(str(ex)) from None
             if instance.kind == "chart" and self.answering(instance, 1.0):
                 raise LauncherError(f"a chart named {instance.chart} already answers at "
                                     f"{instance.ready_pv(self.prefix)} (from another host or "
