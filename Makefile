@@ -21,9 +21,13 @@ deps: system-deps $(STAMP)
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# uv (pip's interface, a fraction of its time on a fresh machine) installs the packages; pip
+# does when uv cannot be had or fails (a site whose pip is configured for a local mirror).
 $(STAMP): setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[display,test,docs]'
+	( $(PY) -m pip install -q uv && \
+	  $(PY) -m uv pip install -q --python $(PY) -e '.[display,test,docs]' ) \
+	  || $(PY) -m pip install -q -e '.[display,test,docs]'
 	touch $@
 
 system-deps:
