@@ -44,7 +44,9 @@ system-deps:
 # side by side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
 # loadgroup keeps a group (the network namespaces of the site tests) on one worker; a worker
 # that crashes is not replaced (a replaced worker left xdist waiting for its tests forever).
-test: deps docs lint
+# The docs (built with warnings as errors) and the linters run first, side by side.
+test: deps
+	$(MAKE) --no-print-directory -j2 docs lint
 	$(PY) -m pytest -n 3 --dist loadgroup --max-worker-restart=0 tests
 
 # The quick loop: the unit tier (pure: no processes, no sockets beyond an in-process server),
@@ -62,11 +64,18 @@ fuzz: deps
 	PVCHART_HYPOTHESIS_PROFILE=fuzz PVCHART_FUZZ_EXAMPLES=$${PVCHART_FUZZ_EXAMPLES:-1000} \
 	  $(PY) -m pytest tests/test_fuzz.py
 
-# Sphinx with warnings as errors; the screenshots and plots come from the code.
+# Sphinx with warnings as errors; the screenshots and plots come from the code. The three
+# pictures taken from running IOCs mostly wait on them, so they are taken side by side, each
+# with loopback ports of its own.
 docs: deps
-	$(PY) docs/make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png
-	$(PY) docs/make_web_screenshot.py docs/_generated/web_page.png
-	$(PY) docs/make_history_picture.py docs/_generated/week.png docs/_generated/seam.png
+	@set -e; pids=""; n=0; \
+	for job in "make_screenshot.py docs/_generated/display.png docs/_generated/overlay.png" \
+	           "make_web_screenshot.py docs/_generated/web_page.png" \
+	           "make_history_picture.py docs/_generated/week.png docs/_generated/seam.png"; do \
+	  echo "$(PY) docs/$$job"; \
+	  PVCHART_PORT_RANGE=$$((20000 + 1000 * n))-$$((20999 + 1000 * n)) \
+	    $(PY) docs/$$job & pids="$$pids $$!"; n=$$((n + 1)); done; \
+	for pid in $$pids; do wait $$pid; done
 	$(PY) docs/make_plots.py docs/_generated
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
