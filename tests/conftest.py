@@ -28,6 +28,7 @@ import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from tests.support.harness import IocProcess, unique_prefix  # noqa: E402
+from tests.support.lasting import Lasting  # noqa: E402
 from tests.support.shared import AxisPool, PatternPool, SharedChart  # noqa: E402
 
 #: The tiers, from pure to the most demanding; a module is marked with what it needs most.
@@ -68,9 +69,19 @@ def pytest_make_collect_report(collector):
     return report
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """The most demanding tiers first: with pytest-xdist the long tests start early and the
-    short ones fill the gaps at the end."""
+    short ones fill the gaps at the end. Under ``--dist loadgroup`` a test marked
+    ``xdist_group`` must carry its group in its node id (pytest-xdist's way of keeping a group
+    on one worker), or the run stops."""
+    if getattr(config.option, "loadgroup", False):
+        lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and
+                "@" not in i.nodeid]
+        if lost:
+            raise pytest.UsageError(f"--dist loadgroup did not group {lost[0]} (and "
+                                    f"{len(lost) - 1} more): pytest and pytest-xdist "
+                                    "versions that do not work together?")
     rank = {tier: -k for k, tier in enumerate(TIERS)}
     items.sort(key=lambda item: min((rank[t] for t in tiers_of(item)), default=0))
 
@@ -97,6 +108,21 @@ def ca_repeater(tmp_path_factory):
     proc.start()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="session")
+def lasting():
+    """Resources a module's tests share from its first test to its last (see
+    :mod:`tests.support.lasting`)."""
+    held = Lasting()
+    yield held
+    held.close()
+
+
+@pytest.fixture(scope="session")
+def ioc_factory():
+    """:func:`ioc_process`, for fixtures that keep an IOC longer than one test."""
+    return ioc_process
 
 
 def ioc_process(role: str, workdir, module: str, *args: str, ready_pv: str) -> IocProcess:

@@ -1,6 +1,8 @@
 """The chart chooser switches a display between two real chart IOCs, PyDM-style: through
 PyDM's main window (with Back to return), or in place outside one; ``--macro C=vacuum``
 opens the other chart directly."""
+from contextlib import contextmanager
+
 import pytest
 from pydm.main_window import PyDMMainWindow
 from qtpy.QtCore import Qt
@@ -12,7 +14,8 @@ from pydm_widgets.chooser import ChartChooser
 from tests.support.display import CONNECT_MS, child, open_display, widgets_collected
 from tests.support.harness import PATIENCE, caget_fresh, wait_until
 
-pytestmark = [pytest.mark.ioc, pytest.mark.usefixtures(widgets_collected.__name__)]
+pytestmark = [pytest.mark.ioc, pytest.mark.xdist_group("chooser"),
+              pytest.mark.usefixtures(widgets_collected.__name__)]
 
 VACUUM_WIDTH = 320        # the vacuum chart renders narrower: its frames are told apart
 
@@ -23,11 +26,29 @@ def prefix(shared_prefix):
 
 
 @pytest.fixture
-def two_charts(chart_view, start_ioc, prefix):
+def vacuum(lasting, request, ioc_factory, tmp_path_factory, prefix):
+    """A second chart IOC, ``vacuum``, beside the shared one, from the module's first test to
+    its last."""
+    yield lasting.get(request, lambda: running_vacuum(ioc_factory, tmp_path_factory, prefix))
+    lasting.release(request)
+
+
+@contextmanager
+def running_vacuum(ioc_factory, tmp_path_factory, prefix):
+    ioc = ioc_factory("aux", tmp_path_factory.mktemp("vacuum"), "iocs.chart",
+                      "--prefix", prefix, "--name", "vacuum", "--width", str(VACUUM_WIDTH),
+                      "--sources", f"{prefix}motor.RBV", ready_pv=f"{prefix}vacuum:UniqueId_RBV")
+    ioc.start()
+    try:
+        yield ioc
+    finally:
+        ioc.stop()
+
+
+@pytest.fixture
+def two_charts(chart_view, vacuum, prefix):
     """The shared chart IOC (``chart``, 640 px wide) and a second one named ``vacuum``."""
-    vacuum = start_ioc("aux", "iocs.chart", "--prefix", prefix, "--name", "vacuum",
-                       "--width", str(VACUUM_WIDTH), "--sources", f"{prefix}motor.RBV",
-                       ready_pv=f"{prefix}vacuum:UniqueId_RBV")
+    assert vacuum.alive(), vacuum.log()
     for name in ("chart", "vacuum"):
         wait_until(lambda name=name: "connected" in str(caget_fresh(f"{prefix}{name}:status")),
                    PATIENCE, f"{name} sources")

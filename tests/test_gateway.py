@@ -11,13 +11,14 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 
 from tests.support.gateway import DEPLOY, STATUS_PREFIX, GatewaySite, host_python
 from tests.support.netns import netns_available
 
-pytestmark = pytest.mark.netns
+pytestmark = [pytest.mark.netns, pytest.mark.xdist_group("gateway")]
 
 WHY_NOT = netns_available()
 PY = sys.executable
@@ -27,10 +28,17 @@ OUTSIDE = "OTHER:gwtest:setpoint"           # writable, a name the pvlist does n
 REFUSED = "Put permission denied by gateway"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+@pytest.fixture
+def site(lasting, request, tmp_path_factory):
+    """The gateway site, from the module's first test to its last."""
     if WHY_NOT is not None:
         pytest.skip(f"no network namespaces: {WHY_NOT}")
+    yield lasting.get(request, lambda: build_site(tmp_path_factory))
+    lasting.release(request)
+
+
+@contextmanager
+def build_site(tmp_path_factory):
     site = GatewaySite(dict(os.environ, QT_QPA_PLATFORM="offscreen"),
                        tmp_path_factory.mktemp("gateway"))
     try:

@@ -168,8 +168,10 @@ def test_dir_keeps_val_and_limits_follow_set_position_at_once(brisk):
     om = EpicsMotor(m, name="om")
     om.wait_for_connection(timeout=PATIENCE)
     om.set_current_position(51.0)                     # OFF moves by 50: limits -50..150
-    om.set(140.0).wait(timeout=PATIENCE)     # inside the new limits: allowed at once
-    assert om.limits == pytest.approx((-50.0, 150.0))
+    assert (fresh(m, "LLM"), fresh(m, "HLM")) == pytest.approx((-50.0, 150.0))  # at once
+    wait_until(lambda: om.limits == pytest.approx((-50.0, 150.0)), PATIENCE,
+               "ophyd's limits (VAL's control limits, by monitor)")
+    om.set(140.0).wait(timeout=PATIENCE)     # inside the new limits: allowed
     assert fresh(m, "RBV") == pytest.approx(140.0)
     with pytest.raises(LimitError):
         om.set(160.0)

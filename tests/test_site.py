@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import textwrap
+from contextlib import contextmanager
 
 import pytest
 
@@ -27,8 +28,15 @@ def console_py(host, code, timeout=60):
     return host.run([PY, "-c", textwrap.dedent(code)], timeout=timeout).stdout
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+@pytest.fixture
+def site(lasting, request, tmp_path_factory):
+    """The hosts and their IOCs, from the module's first test to its last."""
+    yield lasting.get(request, lambda: build_site(tmp_path_factory))
+    lasting.release(request)
+
+
+@contextmanager
+def build_site(tmp_path_factory):
     net = Network(dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     runs = {}
     try:
