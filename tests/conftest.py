@@ -86,6 +86,28 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: min((rank[t] for t in tiers_of(item)), default=0))
 
 
+#: A test still running after this long is hung (pytest-timeout, at 300 s, needs the GIL).
+HUNG_AFTER = float(os.environ.get("PVCHART_HUNG_AFTER", 600))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A test that hangs with the GIL held (a deadlock in a C extension: pytest-timeout's
+    handler never runs) ends its process after :data:`HUNG_AFTER` s, every thread's stack
+    written to ``hung-tests.txt`` in pytest's base temporary directory: a failed run, not a
+    run that never ends."""
+    import faulthandler
+    path = item.config._tmp_path_factory.getbasetemp() / "hung-tests.txt"
+    with open(path, "a") as out:
+        out.write(f"--- {item.nodeid}\n")
+        out.flush()
+        faulthandler.dump_traceback_later(HUNG_AFTER, exit=True, file=out)
+        try:
+            return (yield)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test, so fixtures can see whether it failed."""
