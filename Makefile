@@ -38,8 +38,8 @@ system-deps:
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
-# Every tier (tests/conftest.py: unit, qt, ioc, procserv, netns, browser, install) on three
-# pytest-xdist workers (most tests wait on IOCs more than they compute, so three beat two on
+# Every tier (tests/conftest.py: unit, qt, ioc, procserv, netns, browser, install) on four
+# pytest-xdist workers (most tests wait on IOCs more than they compute, so four beat three on
 # two cores): each worker has its own ports, prefixes and shared IOCs, so they run
 # side by side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
 # loadgroup keeps a group (the network namespaces of the site tests) on one worker; a worker
@@ -47,7 +47,7 @@ system-deps:
 # The docs (built with warnings as errors) and the linters run first, side by side.
 test: deps
 	$(MAKE) --no-print-directory -j2 docs lint
-	$(PY) -m pytest -n 3 --dist loadgroup --max-worker-restart=0 tests
+	$(PY) -m pytest -n 4 --dist loadgroup --max-worker-restart=0 tests
 
 # The quick loop: the unit tier (pure: no processes, no sockets beyond an in-process server),
 # Hypothesis at its "unit" profile (fewer examples).
