@@ -14,7 +14,7 @@ DEBS := procserv xvfb xdotool chromium chromium-driver libxcb-icccm4 libxcb-imag
         libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
         libxcb-cursor0 libgl1 libegl1 libfontconfig1 libdbus-1-3
 
-.PHONY: test unit demo docs bench deps system-deps lint fuzz clean
+.PHONY: test test-suite unit demo docs bench deps system-deps lint fuzz clean
 
 deps: system-deps $(STAMP)
 
@@ -44,9 +44,13 @@ system-deps:
 # side by side; the load that adds is the loaded 2-core machine the tests must pass on anyway.
 # loadgroup keeps a group (the network namespaces of the site tests) on one worker; a worker
 # that crashes is not replaced (a replaced worker left xdist waiting for its tests forever).
-# The docs (built with warnings as errors) and the linters run first, side by side.
+# The docs (built with warnings as errors) and the linters run beside the tests (the docs'
+# pictures mostly wait on their IOCs, on ports apart from the test workers').
 test: deps
-	$(MAKE) --no-print-directory -j2 docs lint
+	$(MAKE) --no-print-directory -j3 docs lint test-suite
+
+# The tests alone (what `make test` runs beside the docs and the linters).
+test-suite: deps
 	$(PY) -m pytest -n 4 --dist loadgroup --max-worker-restart=0 tests
 
 # The quick loop: the unit tier (pure: no processes, no sockets beyond an in-process server),
@@ -73,7 +77,7 @@ docs: deps
 	           "make_web_screenshot.py docs/_generated/web_page.png" \
 	           "make_history_picture.py docs/_generated/week.png docs/_generated/seam.png"; do \
 	  echo "$(PY) docs/$$job"; \
-	  PVCHART_PORT_RANGE=$$((20000 + 1000 * n))-$$((20999 + 1000 * n)) \
+	  PVCHART_PORT_RANGE=$$((32000 + 200 * n))-$$((32199 + 200 * n)) \
 	    $(PY) docs/$$job & pids="$$pids $$!"; n=$$((n + 1)); done; \
 	for pid in $$pids; do wait $$pid; done
 	$(PY) docs/make_plots.py docs/_generated

@@ -11,8 +11,9 @@ import os
 from iocs.common.caenv import PORT_RANGE_ENV, IocPorts, client_env, free_port
 
 # Each xdist worker takes its loopback ports from a block of its own, below the kernel's
-# ephemeral range: no other worker, and no client socket, can be given a port one of its IOCs
-# is to serve on (an IOC restarted on a port a client had taken meanwhile is never found).
+# ephemeral range (20000-31999; `make docs` uses 32000-32599): no other worker, and no client
+# socket, can be given a port one of its IOCs is to serve on (an IOC restarted on a port a
+# client had taken meanwhile is never found).
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 8
 os.environ[PORT_RANGE_ENV] = f"{20000 + 1500 * _WORKER}-{20000 + 1500 * _WORKER + 1499}"
 

@@ -43,7 +43,7 @@ def test_free_ports_come_from_the_range_once_each_and_skip_busy_ones(monkeypatch
         monkeypatch.setenv(PORT_RANGE_ENV, f"{taken}-{taken}")
         with pytest.raises(RuntimeError, match="no free port"):
             free_port()                              # its one port is busy (UDP)
-    low = 32100                                      # above every test worker's block
+    low = 32700                      # above every test worker's block and the docs' ports
     monkeypatch.setenv(PORT_RANGE_ENV, f"{low}-{low + 9}")
     ports = [p for p in (free_port_or_none() for _ in range(12)) if p is not None]
     assert ports and len(set(ports)) == len(ports)

@@ -5,7 +5,7 @@ each put (caproto's client: the IOC's error message): the IOC is alive; a refuse
 back as a CA error and changed nothing; an accepted value reads back (pyepics) as finite
 numbers or text. After the run: sane settings
 restored, the axis still moves, and the autosaved state starts a working IOC.
-``make fuzz`` runs more examples (PVCHART_FUZZ_EXAMPLES, default 1000; 150 here otherwise),
+``make fuzz`` runs more examples (PVCHART_FUZZ_EXAMPLES, default 1000; 100 here otherwise),
 random rather than derandomized (Hypothesis' "fuzz" profile, tests/conftest.py).
 """
 import os
@@ -23,7 +23,7 @@ from tests.support.harness import PATIENCE, ca_write, caget_fresh, caput, wait_u
 
 pytestmark = pytest.mark.ioc
 
-EXAMPLES = int(os.environ.get("PVCHART_FUZZ_EXAMPLES", 150))
+EXAMPLES = int(os.environ.get("PVCHART_FUZZ_EXAMPLES", 100))
 WIRE = [ChannelType.DOUBLE, ChannelType.FLOAT, ChannelType.LONG, ChannelType.INT,
         ChannelType.STRING, ChannelType.CHAR, ChannelType.ENUM]
 NUMBERS = st.one_of(
