@@ -36,10 +36,17 @@ def coloured(chart):
 
 
 def test_trace_data_colours_layouts_and_fixed_range(coloured):
-    c, prefix = coloured.chart, coloured.prefix
-    caput(f"{coloured.motor}.VAL", 4.0)
-    wait_until(lambda: len(caget_fresh(c + "T1:values")) >= 3 and
-               caget_fresh(c + "T1:values")[-1] == pytest.approx(4.0), PATIENCE, "history")
+    c, prefix, m = coloured.chart, coloured.prefix, coloured.motor
+    caput(f"{m}.VAL", 0.0)                  # wherever it was: the move to 4 draws samples
+    caput(f"{m}.VAL", 4.0)
+    try:
+        wait_until(lambda: len(caget_fresh(c + "T1:values")) >= 3 and
+                   caget_fresh(c + "T1:values")[-1] == pytest.approx(4.0), PATIENCE, "history")
+    except TimeoutError as ex:             # what the chart and the motor say then
+        state = {pv: caget_fresh(pv) for pv in (f"{m}.RBV", f"{m}.DMOV", c + "live",
+                                                 c + "freeze", c + "status")}
+        raise AssertionError(f"{ex}; {state}; sources {caget_fresh(c + 'sources')!r}; "
+                             f"T1 values {caget_fresh(c + 'T1:values')!r}") from None
     times, values = caget_fresh(c + "T1:times"), caget_fresh(c + "T1:values")
     assert len(times) == len(values) and np.all(np.diff(times) >= 0)
     assert abs(times[-1] - time.time()) < 3600          # epoch seconds (not EPICS' epoch)
