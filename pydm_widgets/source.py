@@ -55,9 +55,7 @@ class ImageSource(QObject):
         self.explicit: Dict[str, str] = {"image": "", "width": "", "height": "", "mode": ""}
         self.values: Dict[str, Any] = {}
         self.mode_strings = AD_MODE_NAMES
-        self.image_channel: Optional[PyDMChannel] = None
-        self.aux: Dict[str, PyDMChannel] = {}
-        self._receivers: Dict[str, ChannelReceiver] = {}
+        self._receivers: Dict[str, ChannelReceiver] = {}      #: by key ("image", "mode", ...)
         self.generation = 0
         self._last_refetch = 0.0
 
@@ -82,15 +80,25 @@ class ImageSource(QObject):
     def is_pva(self) -> bool:
         return self.addresses()["image"].startswith("pva://")
 
+    @property
+    def image_channel(self) -> Optional[PyDMChannel]:
+        """The image's channel, if one is connected."""
+        receiver = self._receivers.get("image")
+        return receiver.channel if receiver is not None else None
+
+    @property
+    def aux(self) -> Dict[str, PyDMChannel]:
+        """The size and colour-mode channels connected, by key."""
+        return {key: r.channel for key, r in self._receivers.items()
+                if key != "image" and r.channel is not None}
+
     def channels(self) -> List[PyDMChannel]:
-        return [c for c in [self.image_channel, *self.aux.values()] if c is not None]
+        return [r.channel for r in self._receivers.values() if r.channel is not None]
 
     def disconnect_all(self) -> None:
         for receiver in self._receivers.values():
             receiver.close()
         self._receivers.clear()
-        self.aux.clear()
-        self.image_channel = None
 
     def reconnect(self) -> None:
         """Drop every channel and value, then connect what the addresses now name."""
@@ -123,7 +131,7 @@ class ImageSource(QObject):
         receiver = self._receiver("image", connection=functools.partial(self._conn, gen),
                                   value=functools.partial(self._image, gen),
                                   severity=functools.partial(self._severity, gen))
-        self.image_channel = receiver.connect(address)
+        receiver.connect(address)
 
     def _connect_aux(self, gen: int, eff: Dict[str, str]) -> None:
         for key in ("width", "height", "mode", "size0", "size1", "size2"):
@@ -131,7 +139,7 @@ class ImageSource(QObject):
                 receiver = self._receiver(
                     key, value=functools.partial(self._value, gen, key),
                     enum_strings=functools.partial(self._enums, gen) if key == "mode" else None)
-                self.aux[key] = receiver.connect(eff[key])
+                receiver.connect(eff[key])
 
     def refetch_sizes(self) -> bool:
         """Read the size and mode PVs afresh (their last update may have been lost).

@@ -180,9 +180,7 @@ def watching(names: Sequence[str], timeout: float = 15.0) -> Iterator[Dict[str, 
 
 def display_on(qtbot, view, name: str = "chart.ui") -> Tuple[QWidget, str]:
     """Display ``name`` on a chart (a :class:`~tests.support.shared.ChartView`) whose
-    sources are connected, and the chart's PV prefix."""
-    from tests.support.harness import PATIENCE, wait_until
-    c = view.chart
-    wait_until(lambda: caget_fresh(c + "status") == "2 of 2 sources connected", PATIENCE,
-               "sources")
-    return open_display(qtbot, {"P": view.prefix}, name=name), c
+    sources are connected and which has published a frame, and the chart's PV prefix."""
+    from tests.support.chart import chart_ready
+    chart = chart_ready(view.chart)
+    return open_display(qtbot, {"P": view.prefix}, name=name), chart
