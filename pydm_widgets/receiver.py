@@ -99,8 +99,9 @@ class ChannelReceiver(QObject):
             return
         self._hooked_up = True
         _PENDING.discard(self)
-        if self._closed or sip.isdeleted(self._owner):
-            self.close(owner_deleted=sip.isdeleted(self._owner))
+        owner_deleted = sip.isdeleted(self._owner)
+        if self._closed or owner_deleted:
+            self.close(owner_deleted=owner_deleted)
         else:
             self.setParent(self._owner)
 
